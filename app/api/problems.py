@@ -1,0 +1,126 @@
+"""One handler renders every error as a problem document; one middleware caps request bodies."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import PROBLEM_MEDIA_TYPE, GlossaryError, PayloadTooLargeError, Problem
+
+log = logging.getLogger("app.errors")
+
+_TITLES = {404: "Not found", 405: "Method not allowed", 406: "Not acceptable", 413: "Payload too large"}
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> ProblemResponse:
+    return ProblemResponse(problem.model_dump(exclude_none=True), status_code=problem.status, headers=headers)
+
+
+def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
+    out = []
+    for e in errors:
+        item = {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        out.append(item)
+    return out
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(GlossaryError)
+    async def glossary_error(_request: Request, exc: GlossaryError) -> ProblemResponse:
+        return problem_response(exc.problem(), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> ProblemResponse:
+        errors = _jsonable_errors(exc.errors())
+        detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5]) or "the request is not valid"
+        problem = Problem(type="/problems/invalid-input", title="Invalid input", status=422, detail=detail, errors=errors)
+        return problem_response(problem)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> ProblemResponse:
+        title = _TITLES.get(exc.status_code, "HTTP error")
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
+        problem = Problem(type="about:blank", title=title, status=exc.status_code, detail=detail)
+        return problem_response(problem, dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> ProblemResponse:
+        log.exception("unhandled error", exc_info=exc)
+        problem = Problem(type="about:blank", title="Internal error", status=500, detail="the server failed to answer")
+        return problem_response(problem)
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised while the body is read: FastAPI lets HTTP exceptions through its body parsing untouched."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than the limit of {limit} bytes", {"Connection": "close"})
+
+
+class BodyLimitMiddleware:
+    """Answers 413 for a body over `max_bytes` before anything parses it or reads more of it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    too_large = int(value) > limit
+                except ValueError:
+                    too_large = False
+                if too_large:
+                    await self._reject(send, scope)
+                    return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await self._reject(send, scope)
+
+    async def _reject(self, send: Send, scope: Scope) -> None:
+        error = PayloadTooLargeError(f"the request body is larger than the limit of {self.max_bytes} bytes")
+        response = problem_response(error.problem(), {"Connection": "close"})
+        await response(scope, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}

@@ -1,0 +1,33 @@
+"""The one settings object, read from the environment (and a .env file if present)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///glossary.db",
+        description="SQLAlchemy URL; postgresql://… is used with psycopg 3; a relative SQLite path is relative "
+        "to the working directory.",
+    )
+    max_body_bytes: int = Field(default=1 << 20, ge=1024, description="Largest request body accepted (413 above).")
+    max_lookup_keys: int = Field(default=1000, ge=1)
+    refresh_interval: float = Field(
+        default=0.5, gt=0, description="Seconds between checks for edits made by other processes."
+    )
+    seeds_dir: Path = PROJECT_DIR / "seeds"
+    sources_dir: Path = PROJECT_DIR.parent / "shared" / "sources"
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

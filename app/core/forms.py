@@ -1,0 +1,26 @@
+"""The written forms of a headword: its Traditional renderings and the keys they are compared by."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.core.normalize import fold
+from app.core.script import available_configs, convert
+
+# Character-level conversions (the headword's own Traditional forms) and the phrase-localised ones that
+# Taiwan and Hong Kong text contains (数据得地 → 資料得地): a lookup or a text in any of them finds the term.
+VARIANT_CONFIGS = tuple(c for c in ("s2t", "s2tw", "s2hk", "s2twp", "s2hkp") if c in available_configs())
+
+
+def written_forms(hans: str) -> set[str]:
+    """`hans` and every Traditional form it is written in."""
+    return {hans, *(convert(hans, config) for config in VARIANT_CONFIGS)}
+
+
+def lookup_keys(hans: str, aliases: Iterable[str] = ()) -> list[str]:
+    """The folded keys of a headword and its aliases, in every written form, without repeats."""
+    keys: set[str] = set()
+    for form in (hans, *aliases):
+        keys.update(fold(f) for f in written_forms(form))
+    keys.discard("")
+    return sorted(keys)

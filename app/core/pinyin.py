@@ -1,0 +1,59 @@
+"""Pinyin of headwords: the readings a headword admits, and tone stripping."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+from pypinyin import Style, pinyin
+
+from app.core.normalize import QUOTES
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")
+# Tokens of a headword as its pinyin spells them: one per Han character, one per run of anything else that
+# is not punctuation (digits, Latin letters, +, ℃ …).
+_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]|[^\s\u3400-\u4dbf\u4e00-\u9fff·、，。：；！？（）()]+")
+
+
+def headword_tokens(hans: str) -> list[str]:
+    text = "".join(c for c in hans if c not in QUOTES)
+    return _TOKEN.findall(text)
+
+
+def strip_tones(syllable: str) -> str:
+    """liù → liu, lǜ → lv (the ü written as v, as input methods do)."""
+    base = unicodedata.normalize("NFD", syllable)
+    base = "".join(c for c in base if unicodedata.category(c) != "Mn")
+    return base.replace("u\u0308", "v").replace("ü", "v").lower()
+
+
+@cache
+def readings(char: str) -> frozenset[str]:
+    """Every tone-marked reading pypinyin knows for a Han character (neutral tone where it lists one)."""
+    found = pinyin(char, style=Style.TONE, heteronym=True)[0]
+    return frozenset(found)
+
+
+def pinyin_problems(hans: str, spelled: str) -> list[str]:
+    """What is wrong with `spelled` as the pinyin of `hans`: [] when it fits."""
+    tokens = headword_tokens(hans)
+    syllables = spelled.split()
+    if len(tokens) != len(syllables):
+        return [f"{len(syllables)} syllables for {len(tokens)} characters/tokens ({' '.join(tokens)})"]
+    problems = []
+    for token, syllable in zip(tokens, syllables, strict=True):
+        if _HAN.fullmatch(token):
+            if syllable.lower() not in readings(token) and syllable not in readings(token):
+                problems.append(f"{token} is not read {syllable!r} (known: {', '.join(sorted(readings(token)))})")
+        elif unicodedata.normalize("NFKC", token) != unicodedata.normalize("NFKC", syllable):
+            problems.append(f"{token!r} should be spelled as written, not {syllable!r}")
+    return problems
+
+
+def suggest(hans: str) -> str:
+    """pypinyin's reading of a headword in the house format (a draft for editors, to be checked)."""
+    out = []
+    for token in headword_tokens(hans):
+        out.append(pinyin(token, style=Style.TONE)[0][0] if _HAN.fullmatch(token) else token)
+    return " ".join(out)

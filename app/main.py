@@ -1,0 +1,80 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from app.api import problems
+from app.api.deps import EngineDep
+from app.config import Settings, get_settings
+from app.convert.routes import router as convert_router
+from app.db import make_engine
+from app.errors import UnavailableError, responses
+from app.terms.glossary import Glossary
+from app.terms.routes import router as terms_router
+from app.terms.service import follow, refresh
+
+DESCRIPTION = """\
+A bilingual Chinese–English glossary of the slogans, numbered formulas, programmes and platforms of Chinese
+government documents: definitions, English renderings, pinyin, Traditional forms and verbatim sources.
+
+Errors are RFC 9457 problem documents (`application/problem+json`).
+"""
+
+
+class Health(BaseModel):
+    status: str
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        glossary = Glossary()
+        refresh(engine, glossary)
+        app.state.engine, app.state.glossary, app.state.settings = engine, glossary, settings
+        follower = asyncio.create_task(follow(engine, glossary, settings.refresh_interval))
+        try:
+            yield
+        finally:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
+            engine.dispose()
+
+    app = FastAPI(
+        title="Policy Glossary",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=_Utf8JSONResponse,
+    )
+    problems.install(app)
+    app.add_middleware(problems.BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.include_router(terms_router)
+    app.include_router(convert_router)
+
+    @app.get("/healthz", response_model=Health, tags=["health"], responses=responses(UnavailableError))
+    def healthz(engine: EngineDep) -> Health:
+        """`ok` once the database answers."""
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            raise UnavailableError("the database does not answer") from exc
+        return Health(status="ok")
+
+    return app
+
+
+class _Utf8JSONResponse(JSONResponse):
+    """JSON with Chinese as characters, never \\u escapes."""

@@ -1,0 +1,168 @@
+"""The glossary in memory: every live concept by slug and by every form it is written in.
+
+The database is the source of truth; a `Glossary` is a snapshot of it at one revision, brought up to date by
+applying the concepts that changed since (see `app.terms.service.refresh`). Reads never touch the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from app.core.forms import lookup_keys
+from app.core.normalize import fold
+from app.core.script import HEADWORD_CONFIG, Script, convert, to_script
+from app.terms.schemas import Component, Definition, Source, TermOut, TermRecord
+
+_LAST = 1 << 30  # sorts concepts without a footnote after the footnoted ones
+
+
+class BadCursorError(ValueError):
+    pass
+
+
+def _sort_key(record: TermRecord) -> tuple[int, str]:
+    return (record.footnote if record.footnote is not None else _LAST, record.slug)
+
+
+def encode_cursor(key: tuple[int, str]) -> str:
+    return base64.urlsafe_b64encode(f"{key[0]}:{key[1]}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        number, slug = raw.split(":", 1)
+        return int(number), slug
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadCursorError("the cursor is not one this API returned") from exc
+
+
+def present(record: TermRecord, script: Script) -> TermOut:
+    """The contract's representation of `record`, its Chinese fields in `script`."""
+    hant = record.hant or to_script(record.hans, script if script is not Script.hans else Script.hant)
+    config = HEADWORD_CONFIG[script]
+
+    def zh(text: str) -> str:
+        return text if config is None else convert(text, config)
+
+    return TermOut.model_construct(
+        slug=record.slug,
+        hans=record.hans,
+        hant=hant,
+        pinyin=record.pinyin,
+        en=record.en,
+        en_alternatives=record.en_alternatives,
+        en_avoid=record.en_avoid,
+        en_origin=record.en_origin,
+        definition=Definition.model_construct(
+            zh=zh(record.definition.zh), en=record.definition.en, basis=record.definition.basis
+        ),
+        kind=record.kind,
+        footnote=record.footnote,
+        components=[Component.model_construct(hans=zh(c.hans), en=c.en) for c in record.components],
+        aliases=[to_script(a, script) for a in record.aliases],
+        related=record.related,
+        sources=[
+            Source.model_construct(
+                document=zh(s.document),
+                date=s.date,
+                section=zh(s.section) if s.section else s.section,
+                quote=zh(s.quote),
+            )
+            for s in record.sources
+        ],
+        note=zh(record.note) if record.note else record.note,
+        version=record.version,
+        updated_at=record.updated_at,
+    )
+
+
+class Glossary:
+    """A snapshot of the glossary at `revision`."""
+
+    def __init__(self) -> None:
+        self.revision = 0
+        self._by_slug: dict[str, TermRecord] = {}
+        self._by_key: dict[str, str] = {}
+        self._order: list[tuple[int, str]] = []
+        self._rendered: OrderedDict[tuple[str, int, Script], tuple[bytes, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._by_slug)
+
+    def records(self) -> Iterable[TermRecord]:
+        return self._by_slug.values()
+
+    def apply(self, changed: Iterable[TermRecord], deleted: Iterable[str], revision: int) -> None:
+        """Bring the snapshot to `revision`: `changed` records replace or join, `deleted` slugs leave."""
+        with self._lock:
+            for slug in deleted:
+                self._drop(slug)
+            for record in changed:
+                self._drop(record.slug)
+                self._by_slug[record.slug] = record
+                for key in lookup_keys(record.hans, record.aliases):
+                    self._by_key[key] = record.slug
+            self._order = sorted(_sort_key(r) for r in self._by_slug.values())
+            self.revision = revision
+
+    def _drop(self, slug: str) -> None:
+        old = self._by_slug.pop(slug, None)
+        if old is not None:
+            for key in lookup_keys(old.hans, old.aliases):
+                if self._by_key.get(key) == slug:
+                    del self._by_key[key]
+
+    def resolve(self, key: str) -> TermRecord | None:
+        """The concept whose slug, headword or alias (Simplified or any Traditional form) is `key`."""
+        record = self._by_slug.get(key)
+        if record is None:
+            slug = self._by_key.get(fold(key.strip()))
+            record = self._by_slug.get(slug) if slug else None
+        return record
+
+    def page(
+        self, *, kind: str | None, footnoted: bool | None, limit: int, cursor: str | None
+    ) -> tuple[list[TermRecord], str | None, int]:
+        """One page of the concepts in order (footnoted first, by footnote number, then by slug)."""
+        order = self._order
+        start = bisect.bisect_right(order, decode_cursor(cursor)) if cursor else 0
+
+        def wanted(r: TermRecord) -> bool:
+            return (kind is None or r.kind == kind) and (
+                footnoted is None or (r.footnote is not None) == footnoted
+            )
+
+        total = sum(1 for r in self._by_slug.values() if wanted(r)) if (kind or footnoted is not None) else len(order)
+        items: list[TermRecord] = []
+        next_cursor = None
+        for i in range(start, len(order)):
+            record = self._by_slug[order[i][1]]
+            if not wanted(record):
+                continue
+            if len(items) == limit:
+                next_cursor = encode_cursor(_sort_key(items[-1]))
+                break
+            items.append(record)
+        return items, next_cursor, total
+
+    def rendered(self, record: TermRecord, script: Script) -> tuple[bytes, str]:
+        """The JSON body and strong ETag of one term, cached per version and script."""
+        cache_key = (record.slug, record.version, script)
+        hit = self._rendered.get(cache_key)
+        if hit is not None:
+            return hit
+        body = present(record, script).model_dump_json().encode()
+        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        with self._lock:
+            self._rendered[cache_key] = (body, etag)
+            while len(self._rendered) > 20_000:
+                self._rendered.popitem(last=False)
+        return body, etag

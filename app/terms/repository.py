@@ -1,0 +1,223 @@
+"""Concept entries in the database: read them as records, write a record in place.
+
+No commit happens here: the caller's transaction decides (the request's session, the seed loader).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from app import models
+from app.core.forms import lookup_keys
+from app.terms.schemas import Component, Definition, DefinitionBasis, Kind, Source, TermFields, TermRecord
+
+_CHUNK = 500
+
+
+class ConflictError(Exception):
+    """A headword, alias or slug that another concept owns."""
+
+
+class UnknownRelatedError(Exception):
+    """`related` names a slug that does not exist."""
+
+
+def current_revision(session: Session) -> int:
+    revision = session.execute(select(models.GlossaryState.revision).where(models.GlossaryState.id == 1)).scalar()
+    return int(revision or 0)
+
+
+def _bump_revision(session: Session) -> int:
+    """The next revision number; the row lock (PostgreSQL) or write lock (SQLite) orders concurrent writers."""
+    result = session.execute(
+        update(models.GlossaryState).where(models.GlossaryState.id == 1).values(revision=models.GlossaryState.revision + 1)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(models.GlossaryState(id=1, revision=1))
+        session.flush()
+        return 1
+    return current_revision(session)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def load_changed(session: Session, since: int) -> tuple[list[TermRecord], list[str], int]:
+    """Records of live concepts changed after revision `since`, slugs of concepts deleted since, the revision."""
+    revision = current_revision(session)
+    concepts = list(session.execute(select(models.Concept).where(models.Concept.revision > since)).scalars())
+    live = [c for c in concepts if c.deleted_at is None]
+    deleted = [c.slug for c in concepts if c.deleted_at is not None]
+    return _records(session, live, everything=since == 0), deleted, revision
+
+
+def _children(session: Session, table: type, ids: Sequence[int], everything: bool) -> dict[int, list]:
+    grouped: dict[int, list] = defaultdict(list)
+    order = [table.concept_id] + ([table.lang] if hasattr(table, "lang") else []) + (
+        [table.position] if hasattr(table, "position") else []
+    )
+    if everything:
+        batches: Iterable[Sequence[int] | None] = [None]
+    else:
+        batches = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    for batch in batches:
+        query = select(table).order_by(*order)
+        if batch is not None:
+            query = query.where(table.concept_id.in_(batch))
+        for row in session.execute(query).scalars():
+            grouped[row.concept_id].append(row)
+    return grouped
+
+
+def _records(session: Session, concepts: list[models.Concept], everything: bool) -> list[TermRecord]:
+    if not concepts:
+        return []
+    ids = [c.id for c in concepts if c.id is not None]
+    terms = _children(session, models.Term, ids, everything)
+    definitions = _children(session, models.Definition, ids, everything)
+    components = _children(session, models.Component, ids, everything)
+    sources = _children(session, models.Source, ids, everything)
+    relations = _children(session, models.Relation, ids, everything)
+    slug_of = dict(session.execute(select(models.Concept.id, models.Concept.slug)).tuples().all()) if relations else {}
+    records = []
+    for c in concepts:
+        assert c.id is not None
+        zh = [t for t in terms[c.id] if t.lang == "zh"]
+        en = [t for t in terms[c.id] if t.lang == "en"]
+        defs = {d.lang: d.text for d in definitions[c.id]}
+        records.append(
+            TermRecord.model_construct(
+                slug=c.slug,
+                hans=next(t.text for t in zh if t.status == "preferred"),
+                hant=c.hant,
+                pinyin=c.pinyin,
+                en=next(t.text for t in en if t.status == "preferred"),
+                en_alternatives=[t.text for t in en if t.status == "admitted"],
+                en_avoid=[t.text for t in en if t.status == "avoid"],
+                en_origin=c.en_origin,
+                definition=Definition.model_construct(zh=defs["zh"], en=defs["en"], basis=DefinitionBasis(c.definition_basis)),
+                kind=Kind(c.kind),
+                footnote=c.footnote,
+                components=[Component.model_construct(hans=p.hans, en=p.en) for p in components[c.id]],
+                aliases=[t.text for t in zh if t.status == "admitted"],
+                related=[slug_of[r.related_id] for r in relations[c.id] if r.related_id in slug_of],
+                sources=[
+                    Source.model_construct(document=s.document, date=s.date, section=s.section, quote=s.quote)
+                    for s in sources[c.id]
+                ],
+                note=c.note,
+                version=c.version,
+                created_at=_aware(c.created_at),
+                updated_at=_aware(c.updated_at),
+            )
+        )
+    return records
+
+
+def get_record(session: Session, slug: str) -> TermRecord | None:
+    concept = session.execute(select(models.Concept).where(models.Concept.slug == slug)).scalars().first()
+    if concept is None or concept.deleted_at is not None:
+        return None
+    return _records(session, [concept], everything=False)[0]
+
+
+def save(session: Session, fields: TermFields, *, now: dt.datetime | None = None) -> tuple[TermRecord, bool]:
+    """Create or update the concept `fields.slug`; returns the stored record and whether anything changed.
+
+    Saving the same content again changes nothing (not even the version).
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    concept = session.execute(select(models.Concept).where(models.Concept.slug == fields.slug)).scalars().first()
+    if concept is not None and concept.deleted_at is None:
+        existing = _records(session, [concept], everything=False)[0]
+        if existing.content() == fields.content():
+            return existing, False
+    revision = _bump_revision(session)
+    if concept is None:
+        concept = models.Concept(slug=fields.slug, kind=fields.kind, pinyin=fields.pinyin, created_at=now, version=0)
+    elif concept.deleted_at is not None:
+        concept.deleted_at = None
+    concept.kind = str(fields.kind)
+    concept.footnote = fields.footnote
+    concept.pinyin = fields.pinyin
+    concept.hant = fields.hant
+    concept.en_origin = fields.en_origin
+    concept.definition_basis = str(fields.definition.basis)
+    concept.note = fields.note
+    concept.version = (concept.version or 0) + 1
+    concept.revision = revision
+    concept.updated_at = now
+    session.add(concept)
+    session.flush()
+    cid = concept.id
+    assert cid is not None
+    for table in (models.Term, models.Definition, models.Component, models.Source, models.Relation, models.LookupKey):
+        session.execute(delete(table).where(table.concept_id == cid))  # type: ignore[attr-defined]
+    session.flush()
+    _write_children(session, cid, fields)
+    return _records(session, [concept], everything=False)[0], True
+
+
+def _write_children(session: Session, cid: int, fields: TermFields) -> None:
+    rows: list[object] = [models.Term(concept_id=cid, lang="zh", position=0, text=fields.hans, status="preferred")]
+    rows += [models.Term(concept_id=cid, lang="zh", position=i, text=a, status="admitted") for i, a in enumerate(fields.aliases, 1)]
+    en = [(fields.en, "preferred")] + [(t, "admitted") for t in fields.en_alternatives] + [(t, "avoid") for t in fields.en_avoid]
+    rows += [models.Term(concept_id=cid, lang="en", position=i, text=t, status=s) for i, (t, s) in enumerate(en)]
+    rows += [
+        models.Definition(concept_id=cid, lang="zh", text=fields.definition.zh),
+        models.Definition(concept_id=cid, lang="en", text=fields.definition.en),
+    ]
+    rows += [models.Component(concept_id=cid, position=i, hans=c.hans, en=c.en) for i, c in enumerate(fields.components)]
+    rows += [
+        models.Source(concept_id=cid, position=i, document=s.document, date=s.date, section=s.section, quote=s.quote)
+        for i, s in enumerate(fields.sources)
+    ]
+    session.add_all(rows)
+    _write_relations(session, cid, fields.related)
+    owners = dict(
+        session.execute(
+            select(models.LookupKey.key, models.Concept.slug)
+            .join(models.Concept, models.Concept.id == models.LookupKey.concept_id)
+            .where(models.LookupKey.key.in_(keys := lookup_keys(fields.hans, fields.aliases)))  # type: ignore[attr-defined]
+        ).tuples().all()
+    )
+    if owners:
+        key, owner = next(iter(owners.items()))
+        raise ConflictError(f"the form {key!r} belongs to the concept {owner!r}")
+    session.add_all(models.LookupKey(key=k, concept_id=cid) for k in keys)
+    session.flush()
+
+
+def _write_relations(session: Session, cid: int, related: list[str]) -> None:
+    if not related:
+        return
+    ids = dict(
+        session.execute(
+            select(models.Concept.slug, models.Concept.id).where(
+                models.Concept.slug.in_(related),  # type: ignore[attr-defined]
+                models.Concept.deleted_at.is_(None),  # type: ignore[union-attr]
+            )
+        ).tuples().all()
+    )
+    missing = [s for s in related if s not in ids]
+    if missing:
+        raise UnknownRelatedError(", ".join(missing))
+    session.add_all(models.Relation(concept_id=cid, position=i, related_id=ids[s]) for i, s in enumerate(related))
+
+
+def set_related(session: Session, slug: str, related: list[str]) -> None:
+    """Link a concept just created to its related concepts (a seed creates them all before linking any)."""
+    cid = session.execute(select(models.Concept.id).where(models.Concept.slug == slug)).scalar_one()
+    session.execute(delete(models.Relation).where(models.Relation.concept_id == cid))  # type: ignore[arg-type]
+    _write_relations(session, cid, related)
+    session.flush()
+
+
+def live_slugs(session: Session) -> set[str]:
+    return set(session.execute(select(models.Concept.slug).where(models.Concept.deleted_at.is_(None))).scalars())  # type: ignore[union-attr]

@@ -1,0 +1,109 @@
+"""The contract's term representation, in and out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """Refuse what no glossary text contains: NUL and other control characters, lone surrogates."""
+    m = _FORBIDDEN.search(text)
+    if m:
+        raise ValueError(f"contains the forbidden character U+{ord(m.group()):04X} at index {m.start()}")
+    return text
+
+
+Text = Annotated[str, AfterValidator(clean)]
+Headword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(clean)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(clean)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), AfterValidator(clean)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+
+
+class Kind(enum.StrEnum):
+    slogan = "slogan"
+    programme = "programme"
+    platform = "platform"
+    policy_package = "policy-package"
+    concept = "concept"
+    brand = "brand"
+    place = "place"
+
+
+class DefinitionBasis(enum.StrEnum):
+    footnote = "footnote"  # the source document's own footnote, verbatim
+    report = "report"  # the source document's own words where it explains the term
+    editorial = "editorial"  # written by the glossary's editors
+
+
+class Definition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    zh: LongText
+    en: LongText
+    basis: DefinitionBasis = Field(
+        default=DefinitionBasis.editorial, description="Where `zh` comes from: footnote, report or editorial."
+    )
+
+
+class Component(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    hans: Line
+    en: Line
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    document: Line
+    date: dt.date | None = None
+    section: Line | None = None
+    quote: LongText
+
+
+class TermFields(BaseModel):
+    """What an editor writes: the concept entry without its bookkeeping."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    hans: Headword
+    hant: Headword | None = Field(default=None, description="Explicit Traditional override of the headword.")
+    pinyin: Line
+    en: Line
+    en_alternatives: list[Line] = []
+    en_avoid: list[Line] = []
+    en_origin: Line | None = Field(default=None, description="Where the preferred rendering comes from.")
+    definition: Definition
+    kind: Kind
+    footnote: int | None = Field(default=None, ge=1, le=999)
+    components: list[Component] = []
+    aliases: list[Headword] = []
+    related: list[Slug] = []
+    sources: list[Source] = []
+    note: LongText | None = None
+
+    def content(self) -> dict[str, object]:
+        """The editorial content, for telling whether an entry changed."""
+        return self.model_dump(mode="json", include=set(TermFields.model_fields))
+
+
+class TermRecord(TermFields):
+    """A stored concept entry: the editor's fields and the bookkeeping (what the JSON export carries)."""
+
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class TermOut(TermFields):
+    """A term as the API returns it (contract v1), its Chinese fields in the requested script."""
+
+    hant: str  # type: ignore[assignment]  # always present on output: the override or the conversion
+    version: int
+    updated_at: dt.datetime
