@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.config import PROJECT_DIR, get_settings
+from app.config import get_settings
 
 cli = typer.Typer(help="Policy Glossary: a bilingual glossary of Chinese policy terms.", no_args_is_help=True)
 seeds_cli = typer.Typer(help="The seed glossary in seeds/.", no_args_is_help=True)
@@ -20,9 +20,10 @@ console = Console()
 def alembic_config(database_url: str | None = None):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
-    config = Config(toml_file=str(PROJECT_DIR / "pyproject.toml"))
-    config.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
-    config.attributes["database_url"] = database_url or get_settings().database_url
+    settings = get_settings()
+    config = Config()
+    config.set_main_option("script_location", str(settings.migrations_dir))
+    config.attributes["database_url"] = database_url or settings.database_url
     return config
 
 

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
         default=0.5, gt=0, description="Seconds between checks for edits made by other processes."
     )
     seeds_dir: Path = PROJECT_DIR / "seeds"
+    migrations_dir: Path = PROJECT_DIR / "migrations"
     sources_dir: Path = PROJECT_DIR.parent / "shared" / "sources"
 
 

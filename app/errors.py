@@ -38,7 +38,9 @@ class GlossaryError(Exception):
     type: ClassVar[str] = "about:blank"
     title: ClassVar[str] = "Internal error"
 
-    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, errors: list[dict[str, Any]] | None = None):
+    def __init__(
+        self, detail: str, *, headers: dict[str, str] | None = None, errors: list[dict[str, Any]] | None = None
+    ):
         super().__init__(detail)
         self.detail = detail
         self.headers = headers or {}

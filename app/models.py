@@ -98,7 +98,9 @@ class LookupKey(SQLModel, table=True):
 
     __tablename__ = "lookup_key"
     key: str = Field(sa_column=Column(String(400), primary_key=True))
-    concept_id: int = Field(sa_column=Column(Integer, ForeignKey("concept.id", ondelete="CASCADE"), nullable=False, index=True))
+    concept_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("concept.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
 
 
 class GlossaryState(SQLModel, table=True):

@@ -150,7 +150,9 @@ def check(seeds_dir: Path, sources_dir: Path | None) -> Report:
             for title in {s.document for s in f.sources}:
                 text = texts.get(title)
                 if text is not None and f.definition.zh not in text:
-                    report.add(name, "definition.zh", f"basis is {f.definition.basis} but the text is not verbatim in {title}")
+                    report.add(
+                        name, "definition.zh", f"basis is {f.definition.basis} but the text is not verbatim in {title}"
+                    )
         if f.footnote is not None and f.definition.basis != "footnote":
             report.add(name, "definition.basis", "a footnoted term's definition is the footnote")
     return report

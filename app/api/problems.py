@@ -47,11 +47,20 @@ def install(app: FastAPI) -> None:
     async def validation_error(_request: Request, exc: RequestValidationError) -> ProblemResponse:
         errors = _jsonable_errors(exc.errors())
         detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5]) or "the request is not valid"
-        problem = Problem(type="/problems/invalid-input", title="Invalid input", status=422, detail=detail, errors=errors)
+        problem = Problem(
+            type="/problems/invalid-input", title="Invalid input", status=422, detail=detail, errors=errors
+        )
         return problem_response(problem)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> ProblemResponse:
+        cause = exc.__cause__
+        if isinstance(cause, UnicodeDecodeError):  # FastAPI's body parsing says only 400 "error parsing the body"
+            bad = cause.object[cause.start : cause.start + 1].hex()
+            detail = f"the body is not UTF-8: byte 0x{bad} at offset {cause.start} ({cause.reason})"
+            return problem_response(
+                Problem(type="/problems/invalid-input", title="Invalid input", status=422, detail=detail)
+            )
         title = _TITLES.get(exc.status_code, "HTTP error")
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
         problem = Problem(type="about:blank", title=title, status=exc.status_code, detail=detail)

@@ -14,7 +14,9 @@ router = APIRouter(prefix="/v1", tags=["convert"])
 
 class ConvertRequest(BaseModel):
     text: Text = Field(examples=["全面落实“四个走在前”“四个新”重大任务，推行“数据得地”改革举措。"])
-    config: str = Field(default="s2t", examples=["s2twp"], description="Any OpenCC config: s2t, s2tw, s2twp, s2hk, t2s, tw2sp, hk2s …")
+    config: str = Field(
+        default="s2t", examples=["s2twp"], description="Any OpenCC config: s2t, s2tw, s2twp, s2hk, t2s, tw2sp, hk2s …"
+    )
     protect_terms: bool = Field(
         default=True,
         description="Glossary terms keep their headword's character-level form instead of being phrase-localised.",

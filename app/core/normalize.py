@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
-from functools import lru_cache
+from functools import cache
 
 import opencc
 
@@ -27,7 +27,7 @@ _tw2s = opencc.OpenCC("tw2s")
 _hk2s = opencc.OpenCC("hk2s")
 
 
-@lru_cache(maxsize=None)
+@cache
 def fold_char(char: str) -> str:
     """The comparison form of one code point: may be empty (quotes) or longer than one (Ⅱ → ii)."""
     if char in QUOTES:
@@ -77,7 +77,7 @@ def fold(text: str) -> str:
 class FoldedText:
     """Text folded for matching, with the way back to the original offsets."""
 
-    __slots__ = ("original", "folded", "_origin")
+    __slots__ = ("_origin", "folded", "original")
 
     def __init__(self, original: str) -> None:
         self.original = original

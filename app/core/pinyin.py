@@ -13,7 +13,9 @@ from app.core.normalize import QUOTES
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")
 # Tokens of a headword as its pinyin spells them: one per Han character, one per run of anything else that
 # is not punctuation (digits, Latin letters, +, ℃ …).
-_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]|[^\s\u3400-\u4dbf\u4e00-\u9fff·、，。：；！？（）()]+")
+_TOKEN = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]|[^\s\u3400-\u4dbf\u4e00-\u9fff·、，。：；！？（）()]+"
+)
 
 
 def headword_tokens(hans: str) -> list[str]:
@@ -23,9 +25,8 @@ def headword_tokens(hans: str) -> list[str]:
 
 def strip_tones(syllable: str) -> str:
     """liù → liu, lǜ → lv (the ü written as v, as input methods do)."""
-    base = unicodedata.normalize("NFD", syllable)
-    base = "".join(c for c in base if unicodedata.category(c) != "Mn")
-    return base.replace("u\u0308", "v").replace("ü", "v").lower()
+    base = unicodedata.normalize("NFD", syllable.lower()).replace("u\u0308", "v").replace("u:", "v")
+    return "".join(c for c in base if unicodedata.category(c) != "Mn")
 
 
 @cache
@@ -42,9 +43,12 @@ def pinyin_problems(hans: str, spelled: str) -> list[str]:
     if len(tokens) != len(syllables):
         return [f"{len(syllables)} syllables for {len(tokens)} characters/tokens ({' '.join(tokens)})"]
     problems = []
-    for token, syllable in zip(tokens, syllables, strict=True):
+    for i, (token, syllable) in enumerate(zip(tokens, syllables, strict=True)):
         if _HAN.fullmatch(token):
-            if syllable.lower() not in readings(token) and syllable not in readings(token):
+            known = readings(token)
+            # A neutral tone (no mark) is admitted after the first syllable: 妈妈 mā ma, 口袋 kǒu dai.
+            neutral = i > 0 and syllable in {strip_tones(r).replace("v", "ü") for r in known}
+            if syllable.lower() not in known and not neutral:
                 problems.append(f"{token} is not read {syllable!r} (known: {', '.join(sorted(readings(token)))})")
         elif unicodedata.normalize("NFKC", token) != unicodedata.normalize("NFKC", syllable):
             problems.append(f"{token!r} should be spelled as written, not {syllable!r}")

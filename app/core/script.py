@@ -56,7 +56,7 @@ def converter(config: str) -> opencc.OpenCC:
 
 
 def convert(text: str, config: str) -> str:
-    return converter(config).convert(text)
+    return str(converter(config).convert(text))
 
 
 def to_script(text: str, script: Script) -> str:

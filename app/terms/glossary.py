@@ -136,9 +136,7 @@ class Glossary:
         start = bisect.bisect_right(order, decode_cursor(cursor)) if cursor else 0
 
         def wanted(r: TermRecord) -> bool:
-            return (kind is None or r.kind == kind) and (
-                footnoted is None or (r.footnote is not None) == footnoted
-            )
+            return (kind is None or r.kind == kind) and (footnoted is None or (r.footnote is not None) == footnoted)
 
         total = sum(1 for r in self._by_slug.values() if wanted(r)) if (kind or footnoted is not None) else len(order)
         items: list[TermRecord] = []

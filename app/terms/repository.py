@@ -35,7 +35,9 @@ def current_revision(session: Session) -> int:
 def _bump_revision(session: Session) -> int:
     """The next revision number; the row lock (PostgreSQL) or write lock (SQLite) orders concurrent writers."""
     result = session.execute(
-        update(models.GlossaryState).where(models.GlossaryState.id == 1).values(revision=models.GlossaryState.revision + 1)
+        update(models.GlossaryState)
+        .where(models.GlossaryState.id == 1)
+        .values(revision=models.GlossaryState.revision + 1)
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         session.add(models.GlossaryState(id=1, revision=1))
@@ -59,8 +61,10 @@ def load_changed(session: Session, since: int) -> tuple[list[TermRecord], list[s
 
 def _children(session: Session, table: type, ids: Sequence[int], everything: bool) -> dict[int, list]:
     grouped: dict[int, list] = defaultdict(list)
-    order = [table.concept_id] + ([table.lang] if hasattr(table, "lang") else []) + (
-        [table.position] if hasattr(table, "position") else []
+    order = (
+        [table.concept_id]
+        + ([table.lang] if hasattr(table, "lang") else [])
+        + ([table.position] if hasattr(table, "position") else [])
     )
     if everything:
         batches: Iterable[Sequence[int] | None] = [None]
@@ -84,7 +88,7 @@ def _records(session: Session, concepts: list[models.Concept], everything: bool)
     components = _children(session, models.Component, ids, everything)
     sources = _children(session, models.Source, ids, everything)
     relations = _children(session, models.Relation, ids, everything)
-    slug_of = dict(session.execute(select(models.Concept.id, models.Concept.slug)).tuples().all()) if relations else {}
+    slug_of = dict(session.execute(select(models.Concept.id, models.Concept.slug)).all()) if relations else {}
     records = []
     for c in concepts:
         assert c.id is not None
@@ -101,7 +105,9 @@ def _records(session: Session, concepts: list[models.Concept], everything: bool)
                 en_alternatives=[t.text for t in en if t.status == "admitted"],
                 en_avoid=[t.text for t in en if t.status == "avoid"],
                 en_origin=c.en_origin,
-                definition=Definition.model_construct(zh=defs["zh"], en=defs["en"], basis=DefinitionBasis(c.definition_basis)),
+                definition=Definition.model_construct(
+                    zh=defs["zh"], en=defs["en"], basis=DefinitionBasis(c.definition_basis)
+                ),
                 kind=Kind(c.kind),
                 footnote=c.footnote,
                 components=[Component.model_construct(hans=p.hans, en=p.en) for p in components[c.id]],
@@ -166,14 +172,23 @@ def save(session: Session, fields: TermFields, *, now: dt.datetime | None = None
 
 def _write_children(session: Session, cid: int, fields: TermFields) -> None:
     rows: list[object] = [models.Term(concept_id=cid, lang="zh", position=0, text=fields.hans, status="preferred")]
-    rows += [models.Term(concept_id=cid, lang="zh", position=i, text=a, status="admitted") for i, a in enumerate(fields.aliases, 1)]
-    en = [(fields.en, "preferred")] + [(t, "admitted") for t in fields.en_alternatives] + [(t, "avoid") for t in fields.en_avoid]
+    rows += [
+        models.Term(concept_id=cid, lang="zh", position=i, text=a, status="admitted")
+        for i, a in enumerate(fields.aliases, 1)
+    ]
+    en = (
+        [(fields.en, "preferred")]
+        + [(t, "admitted") for t in fields.en_alternatives]
+        + [(t, "avoid") for t in fields.en_avoid]
+    )
     rows += [models.Term(concept_id=cid, lang="en", position=i, text=t, status=s) for i, (t, s) in enumerate(en)]
     rows += [
         models.Definition(concept_id=cid, lang="zh", text=fields.definition.zh),
         models.Definition(concept_id=cid, lang="en", text=fields.definition.en),
     ]
-    rows += [models.Component(concept_id=cid, position=i, hans=c.hans, en=c.en) for i, c in enumerate(fields.components)]
+    rows += [
+        models.Component(concept_id=cid, position=i, hans=c.hans, en=c.en) for i, c in enumerate(fields.components)
+    ]
     rows += [
         models.Source(concept_id=cid, position=i, document=s.document, date=s.date, section=s.section, quote=s.quote)
         for i, s in enumerate(fields.sources)
@@ -185,7 +200,7 @@ def _write_children(session: Session, cid: int, fields: TermFields) -> None:
             select(models.LookupKey.key, models.Concept.slug)
             .join(models.Concept, models.Concept.id == models.LookupKey.concept_id)
             .where(models.LookupKey.key.in_(keys := lookup_keys(fields.hans, fields.aliases)))  # type: ignore[attr-defined]
-        ).tuples().all()
+        ).all()
     )
     if owners:
         key, owner = next(iter(owners.items()))
@@ -203,7 +218,7 @@ def _write_relations(session: Session, cid: int, related: list[str]) -> None:
                 models.Concept.slug.in_(related),  # type: ignore[attr-defined]
                 models.Concept.deleted_at.is_(None),  # type: ignore[union-attr]
             )
-        ).tuples().all()
+        ).all()
     )
     missing = [s for s in related if s not in ids]
     if missing:

@@ -11,7 +11,7 @@ from app.api.deps import GlossaryDep, KeyDep, ScriptDep, SettingsDep
 from app.core.script import Script
 from app.errors import InvalidInputError, NotFoundError, responses
 from app.terms.glossary import BadCursorError, present
-from app.terms.schemas import Kind, Text, TermOut
+from app.terms.schemas import Kind, TermOut, Text
 
 router = APIRouter(prefix="/v1", tags=["terms"])
 
@@ -54,8 +54,10 @@ def list_terms(
 @router.get(
     "/terms/{key}",
     response_model=TermOut,
-    responses={304: {"description": "Not modified: the `If-None-Match` ETag is current."}}
-    | responses(NotFoundError, InvalidInputError),
+    responses={
+        304: {"description": "Not modified: the `If-None-Match` ETag is current."},
+        **responses(NotFoundError, InvalidInputError),
+    },
 )
 def get_term(
     key: KeyDep,
@@ -83,7 +85,9 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 
 @router.post("/lookup", response_model=LookupResult, responses=responses(InvalidInputError))
-def lookup(request: LookupRequest, glossary: GlossaryDep, settings: SettingsDep, script: ScriptDep = Script.hans) -> LookupResult:
+def lookup(
+    request: LookupRequest, glossary: GlossaryDep, settings: SettingsDep, script: ScriptDep = Script.hans
+) -> LookupResult:
     """Many keys at once, each resolved as `GET /v1/terms/{key}` would."""
     if len(request.keys) > settings.max_lookup_keys:
         raise InvalidInputError(f"keys: at most {settings.max_lookup_keys} keys per request")

@@ -23,7 +23,9 @@ def clean(text: str) -> str:
 Text = Annotated[str, AfterValidator(clean)]
 Headword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(clean)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(clean)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), AfterValidator(clean)]
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), AfterValidator(clean)
+]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 
 

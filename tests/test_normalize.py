@@ -1,0 +1,57 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.core.normalize import FoldedText, fold
+
+
+def test_full_width_digits_fold_to_ascii():
+    assert fold("１＋２２＋３") == fold("1+22+3") == "1+22+3"
+
+
+def test_roman_numeral_two_and_latin_ii_compare_equal():
+    assert fold("Ⅱ型大城市") == fold("II型大城市") == fold("ii型大城市")
+
+
+def test_inner_quotation_marks_do_not_count():
+    assert fold("“1+22+3”大安全工作体系") == fold("1+22+3大安全工作体系")
+    assert fold("優化營商環境「25條」") == fold("优化营商环境“25条”")
+
+
+def test_traditional_taiwan_and_hong_kong_characters_fold_to_simplified():
+    assert fold("數據得地") == "数据得地"
+    assert fold("六服六進") == "六服六进"
+    assert fold("崑山") == "昆山"
+    assert fold("應急365綜合管理平台") == fold("应急365综合管理平台")
+
+
+def test_mixed_scripts_inside_one_term():
+    assert fold("数據得地") == fold("數据得地") == "数据得地"
+
+
+def test_offsets_map_back_through_deleted_and_expanded_code_points():
+    text = "在“1+22+3”大安全体系与Ⅱ型大城市"
+    folded = FoldedText(text)
+    start = folded.folded.index("1+22+3大安全")
+    span = folded.span(start, start + len("1+22+3大安全"))
+    assert span is not None
+    assert text[span[0] : span[1]] == "1+22+3”大安全"
+    start = folded.folded.index("ii型")
+    span = folded.span(start, start + 3)
+    assert span is not None
+    assert text[span[0] : span[1]] == "Ⅱ型"
+
+
+def test_a_match_cutting_through_an_expansion_has_no_span():
+    folded = FoldedText("Ⅱ型")
+    assert folded.folded == "ii型"
+    assert folded.span(1, 3) is None
+
+
+@given(st.text())
+def test_every_folded_code_point_maps_inside_the_original(text: str):
+    folded = FoldedText(text)
+    for i in range(len(folded.folded)):
+        span = folded.span(i, i + 1)
+        if span is not None:
+            assert 0 <= span[0] < span[1] <= len(text)
+            assert fold(text[span[0] : span[1]]) == folded.folded[i]

@@ -1,0 +1,25 @@
+from app.core.forms import lookup_keys, written_forms
+from app.core.script import Script, available_configs, convert, to_script
+
+
+def test_headword_traditional_forms_are_character_conversions_not_phrase_localisation():
+    assert to_script("数据得地", Script.tw) == "數據得地"
+    assert to_script("数据得地", Script.hk) == "數據得地"
+    assert to_script("六服六进", Script.hant) == "六服六進"
+    assert convert("数据得地", "s2twp") == "資料得地"  # what Taiwan phrase localisation would do
+
+
+def test_hong_kong_keeps_its_own_character_variants():
+    assert to_script("综合管理平台", Script.hk) == "綜合管理平台"
+    assert to_script("综合管理平台", Script.tw) == "綜合管理平臺"
+
+
+def test_the_installed_opencc_configs_are_all_offered():
+    configs = available_configs()
+    for config in ("s2t", "s2tw", "s2twp", "s2hk", "t2s", "tw2sp", "hk2s"):
+        assert config in configs
+
+
+def test_phrase_localised_forms_are_lookup_keys_of_the_headword():
+    assert "資料得地" in written_forms("数据得地")
+    assert "资料得地" in lookup_keys("数据得地")
