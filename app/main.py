@@ -17,6 +17,7 @@ from app.config import Settings, get_settings
 from app.convert.routes import router as convert_router
 from app.db import make_engine
 from app.errors import UnavailableError, responses
+from app.indexes import derived_indexes
 from app.terms.glossary import Glossary
 from app.terms.routes import router as terms_router
 from app.terms.service import follow, refresh
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
-        glossary = Glossary()
+        glossary = Glossary(derived_indexes())
         refresh(engine, glossary)
         app.state.engine, app.state.glossary, app.state.settings = engine, glossary, settings
         follower = asyncio.create_task(follow(engine, glossary, settings.refresh_interval))

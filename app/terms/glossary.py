@@ -12,13 +12,15 @@ import bisect
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Protocol, TypeVar
 
 from app.core.forms import lookup_keys
 from app.core.normalize import fold
 from app.core.script import HEADWORD_CONFIG, Script, convert, to_script
 from app.terms.schemas import Component, Definition, Source, TermOut, TermRecord
 
+_T = TypeVar("_T")
 _LAST = 1 << 30  # sorts concepts without a footnote after the footnoted ones
 
 
@@ -83,16 +85,35 @@ def present(record: TermRecord, script: Script) -> TermOut:
     )
 
 
-class Glossary:
-    """A snapshot of the glossary at `revision`."""
+class DerivedIndex(Protocol):
+    """An index derived from the glossary (search, term matching), kept in step with it by `Glossary.apply`."""
 
-    def __init__(self) -> None:
+    def reset(self, records: Sequence[TermRecord]) -> None:
+        """Build from scratch from every live record."""
+
+    def update(self, changed: Sequence[TermRecord], deleted: Sequence[str]) -> None:
+        """Take in changed or new records (replacing any with the same slug) and drop deleted slugs."""
+
+
+class Glossary:
+    """A snapshot of the glossary at `revision`, and the indexes derived from it."""
+
+    def __init__(self, indexes: Sequence[DerivedIndex] = ()) -> None:
         self.revision = 0
+        self.indexes = list(indexes)
+        self._loaded = False
         self._by_slug: dict[str, TermRecord] = {}
         self._by_key: dict[str, str] = {}
         self._order: list[tuple[int, str]] = []
         self._rendered: OrderedDict[tuple[str, int, Script], tuple[bytes, str]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def index(self, kind: type[_T]) -> _T:
+        """The derived index of type `kind`."""
+        for index in self.indexes:
+            if isinstance(index, kind):
+                return index
+        raise LookupError(kind.__name__)
 
     def __len__(self) -> int:
         return len(self._by_slug)
@@ -100,7 +121,7 @@ class Glossary:
     def records(self) -> Iterable[TermRecord]:
         return self._by_slug.values()
 
-    def apply(self, changed: Iterable[TermRecord], deleted: Iterable[str], revision: int) -> None:
+    def apply(self, changed: Sequence[TermRecord], deleted: Sequence[str], revision: int) -> None:
         """Bring the snapshot to `revision`: `changed` records replace or join, `deleted` slugs leave."""
         with self._lock:
             for slug in deleted:
@@ -111,6 +132,14 @@ class Glossary:
                 for key in lookup_keys(record.hans, record.aliases):
                     self._by_key[key] = record.slug
             self._order = sorted(_sort_key(r) for r in self._by_slug.values())
+            if self._loaded:
+                for index in self.indexes:
+                    index.update(changed, deleted)
+            else:
+                records = list(self._by_slug.values())
+                for index in self.indexes:
+                    index.reset(records)
+                self._loaded = True
             self.revision = revision
 
     def _drop(self, slug: str) -> None:

@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import models
@@ -236,3 +236,88 @@ def set_related(session: Session, slug: str, related: list[str]) -> None:
 
 def live_slugs(session: Session) -> set[str]:
     return set(session.execute(select(models.Concept.slug).where(models.Concept.deleted_at.is_(None))).scalars())  # type: ignore[union-attr]
+
+
+def insert_many(session: Session, entries: Sequence[TermFields], *, now: dt.datetime | None = None) -> int:
+    """Create many new concepts at once (bulk statements, one revision); for imports and benchmarks.
+
+    Every slug must be new. Returns the revision the concepts were stamped with.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    revision = _bump_revision(session)
+    rows = [
+        {
+            "slug": f.slug,
+            "kind": str(f.kind),
+            "footnote": f.footnote,
+            "pinyin": f.pinyin,
+            "hant": f.hant,
+            "en_origin": f.en_origin,
+            "definition_basis": str(f.definition.basis),
+            "note": f.note,
+            "version": 1,
+            "revision": revision,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for f in entries
+    ]
+    ids: dict[str, int] = {}
+    for start in range(0, len(rows), 5000):
+        result = session.execute(
+            insert(models.Concept).returning(models.Concept.id, models.Concept.slug), rows[start : start + 5000]
+        )
+        ids.update((slug, cid) for cid, slug in result)
+    terms, definitions, components, sources, keys = [], [], [], [], []
+    related: list[tuple[int, int, str]] = []
+    for f in entries:
+        cid = ids[f.slug]
+        zh = [(f.hans, "preferred")] + [(a, "admitted") for a in f.aliases]
+        en = [(f.en, "preferred")] + [(t, "admitted") for t in f.en_alternatives] + [(t, "avoid") for t in f.en_avoid]
+        for lang, forms in (("zh", zh), ("en", en)):
+            terms += [
+                {"concept_id": cid, "lang": lang, "position": i, "text": t, "status": s}
+                for i, (t, s) in enumerate(forms)
+            ]
+        definitions += [
+            {"concept_id": cid, "lang": "zh", "text": f.definition.zh},
+            {"concept_id": cid, "lang": "en", "text": f.definition.en},
+        ]
+        components += [
+            {"concept_id": cid, "position": i, "hans": c.hans, "en": c.en} for i, c in enumerate(f.components)
+        ]
+        sources += [
+            {
+                "concept_id": cid,
+                "position": i,
+                "document": s.document,
+                "date": s.date,
+                "section": s.section,
+                "quote": s.quote,
+            }
+            for i, s in enumerate(f.sources)
+        ]
+        keys += [{"key": k, "concept_id": cid} for k in lookup_keys(f.hans, f.aliases)]
+        related += [(cid, i, slug) for i, slug in enumerate(f.related)]
+    missing = {slug for _, _, slug in related if slug not in ids}
+    if missing:
+        ids.update(
+            session.execute(
+                select(models.Concept.slug, models.Concept.id).where(models.Concept.slug.in_(missing))
+            ).all()
+        )
+    unknown = sorted({slug for _, _, slug in related if slug not in ids})
+    if unknown:
+        raise UnknownRelatedError(", ".join(unknown[:10]))
+    relations = [{"concept_id": cid, "position": i, "related_id": ids[slug]} for cid, i, slug in related]
+    for table, data in (
+        (models.Term, terms),
+        (models.Definition, definitions),
+        (models.Component, components),
+        (models.Source, sources),
+        (models.Relation, relations),
+        (models.LookupKey, keys),
+    ):
+        for start in range(0, len(data), 5000):
+            session.execute(insert(table), data[start : start + 5000])
+    return revision
