@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pypinyin import Style, pinyin
 
 from app.core.forms import lookup_keys
-
 from app.terms.schemas import Component, Definition, Source, TermFields
 
 # The 800 most frequent characters of the seed glossary's definitions are a fair stand-in for policy prose.
@@ -26,12 +25,53 @@ _CHARS = (
     "件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处府"
     "研质信技术服务创新城市发展安全示范改革推进治理保障数字智慧乡村振兴绿色生态产业园区项目平台工程行动计划"
 )
-_WORDS = (
-    "action plan program platform zone initiative project reform service system mechanism innovation "
-    "development industry digital green rural city safety governance pilot demonstration park center "
-    "cooperation integration upgrade transformation quality security modernization public enterprise "
-    "talent technology finance trade opening culture ecology community grid emergency data land"
-).split()
+_WORDS = [
+    "action",
+    "plan",
+    "program",
+    "platform",
+    "zone",
+    "initiative",
+    "project",
+    "reform",
+    "service",
+    "system",
+    "mechanism",
+    "innovation",
+    "development",
+    "industry",
+    "digital",
+    "green",
+    "rural",
+    "city",
+    "safety",
+    "governance",
+    "pilot",
+    "demonstration",
+    "park",
+    "center",
+    "cooperation",
+    "integration",
+    "upgrade",
+    "transformation",
+    "quality",
+    "security",
+    "modernization",
+    "public",
+    "enterprise",
+    "talent",
+    "technology",
+    "finance",
+    "trade",
+    "opening",
+    "culture",
+    "ecology",
+    "community",
+    "grid",
+    "emergency",
+    "data",
+    "land",
+]
 _NUMERALS = "两三四五六七八九"
 _KINDS = ["slogan", "programme", "platform", "policy-package", "concept", "brand", "place"]
 
