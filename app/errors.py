@@ -2,11 +2,16 @@
 
     GlossaryError                      status  type
      ├── InvalidInputError              422    /problems/invalid-input
+     ├── UnauthorizedError              401    /problems/unauthorized
+     ├── ForbiddenError                 403    /problems/forbidden
      ├── NotFoundError                  404    /problems/not-found
      ├── GoneError                      410    /problems/gone
      ├── ConflictError                  409    /problems/conflict
+     ├── PreconditionFailedError        412    /problems/precondition-failed
+     ├── PreconditionRequiredError      428    /problems/precondition-required
      ├── PayloadTooLargeError           413    /problems/payload-too-large
      ├── UnsupportedMediaTypeError      415    /problems/unsupported-media-type
+     ├── RateLimitedError               429    /problems/rate-limited
      └── UnavailableError               503    /problems/unavailable
 
 Request validation (FastAPI's 422s) and routing errors (404, 405) are rendered in the same shape.
@@ -52,6 +57,26 @@ class GlossaryError(Exception):
 
 class InvalidInputError(GlossaryError):
     status, type, title = 422, "/problems/invalid-input", "Invalid input"
+
+
+class UnauthorizedError(GlossaryError):
+    status, type, title = 401, "/problems/unauthorized", "Unauthorized"
+
+
+class ForbiddenError(GlossaryError):
+    status, type, title = 403, "/problems/forbidden", "Forbidden"
+
+
+class PreconditionFailedError(GlossaryError):
+    status, type, title = 412, "/problems/precondition-failed", "Precondition failed"
+
+
+class PreconditionRequiredError(GlossaryError):
+    status, type, title = 428, "/problems/precondition-required", "Precondition required"
+
+
+class RateLimitedError(GlossaryError):
+    status, type, title = 429, "/problems/rate-limited", "Too many requests"
 
 
 class NotFoundError(GlossaryError):

@@ -107,3 +107,32 @@ class GlossaryState(SQLModel, table=True):
     __tablename__ = "glossary_state"
     id: int = Field(default=1, primary_key=True)
     revision: int = 0
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key: only a SHA-256 hash of it is stored; `prefix` (its first characters) finds the row."""
+
+    __tablename__ = "api_key"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    scope: str = Field(max_length=16)
+    prefix: str = Field(sa_column=Column(String(16), unique=True, nullable=False))
+    key_hash: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class History(SQLModel, table=True):
+    """One change to a concept: who, when, and the entry before and after (JSON; null for none)."""
+
+    __tablename__ = "concept_history"
+    id: int | None = Field(default=None, primary_key=True)
+    concept_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("concept.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    version: int
+    action: str = Field(max_length=10)
+    actor: str = Field(max_length=100)
+    at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    before: str | None = Field(default=None, sa_column=Column(Text))
+    after: str | None = Field(default=None, sa_column=Column(Text))

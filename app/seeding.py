@@ -177,12 +177,12 @@ def load(engine: Engine, seeds_dir: Path) -> LoadResult:
         # New concepts are created first and linked after, so that `related` can point at any of them.
         new = [f for f in fields if f.slug not in existing]
         for f in new:
-            repository.save(session, f.model_copy(update={"related": []}))
+            repository.save(session, f.model_copy(update={"related": []}), actor="seed")
         for f in new:
             repository.set_related(session, f.slug, f.related)
             result.created.append(f.slug)
         for f in fields:
             if f.slug in existing:
-                _record, changed = repository.save(session, f)
+                _record, changed = repository.save(session, f, actor="seed")
                 (result.updated if changed else result.unchanged).append(f.slug)
     return result

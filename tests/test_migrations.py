@@ -6,7 +6,18 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401  (registers the tables)
 from tests.conftest import Database
 
-TABLES = {"concept", "term", "definition", "component", "source", "relation", "lookup_key", "glossary_state"}
+TABLES = {
+    "concept",
+    "term",
+    "definition",
+    "component",
+    "source",
+    "relation",
+    "lookup_key",
+    "glossary_state",
+    "api_key",
+    "concept_history",
+}
 
 
 def test_migrates_up_down_and_up_again(empty_db: Database):

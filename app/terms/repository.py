@@ -88,7 +88,15 @@ def _records(session: Session, concepts: list[models.Concept], everything: bool)
     components = _children(session, models.Component, ids, everything)
     sources = _children(session, models.Source, ids, everything)
     relations = _children(session, models.Relation, ids, everything)
-    slug_of = dict(session.execute(select(models.Concept.id, models.Concept.slug)).all()) if relations else {}
+    slug_of = (
+        dict(
+            session.execute(
+                select(models.Concept.id, models.Concept.slug).where(models.Concept.deleted_at.is_(None))
+            ).all()
+        )
+        if relations
+        else {}
+    )
     records = []
     for c in concepts:
         assert c.id is not None
@@ -133,41 +141,154 @@ def get_record(session: Session, slug: str) -> TermRecord | None:
     return _records(session, [concept], everything=False)[0]
 
 
-def save(session: Session, fields: TermFields, *, now: dt.datetime | None = None) -> tuple[TermRecord, bool]:
+class StaleVersionError(Exception):
+    """The concept's version is not the one the caller expected (a lost update was prevented)."""
+
+    def __init__(self, current: int | None) -> None:
+        super().__init__(f"current version is {current}")
+        self.current = current
+
+
+def _concept(session: Session, slug: str) -> models.Concept | None:
+    return session.execute(select(models.Concept).where(models.Concept.slug == slug)).scalars().first()
+
+
+def get_concept_state(session: Session, slug: str) -> tuple[TermRecord | None, bool]:
+    """The live record of `slug` (or None) and whether the slug exists at all (live or deleted)."""
+    concept = _concept(session, slug)
+    if concept is None:
+        return None, False
+    if concept.deleted_at is not None:
+        return None, True
+    return _records(session, [concept], everything=False)[0], True
+
+
+def _history(
+    session: Session,
+    cid: int,
+    version: int,
+    action: str,
+    actor: str,
+    now: dt.datetime,
+    before: TermRecord | None,
+    after: TermRecord | None,
+) -> None:
+    session.add(
+        models.History(
+            concept_id=cid,
+            version=version,
+            action=action,
+            actor=actor,
+            at=now,
+            before=before.model_dump_json() if before is not None else None,
+            after=after.model_dump_json() if after is not None else None,
+        )
+    )
+
+
+def save(
+    session: Session,
+    fields: TermFields,
+    *,
+    actor: str = "system",
+    expected_version: int | None = None,
+    action: str | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[TermRecord, bool]:
     """Create or update the concept `fields.slug`; returns the stored record and whether anything changed.
 
-    Saving the same content again changes nothing (not even the version).
+    Saving the same content again changes nothing (not even the version). With `expected_version`, the
+    update happens only if the concept is still at that version: the check is part of the UPDATE itself,
+    so of two writers holding the same version exactly one succeeds (`StaleVersionError` for the other).
+    Every change is recorded in the concept's history.
     """
     now = now or dt.datetime.now(dt.UTC)
-    concept = session.execute(select(models.Concept).where(models.Concept.slug == fields.slug)).scalars().first()
+    concept = _concept(session, fields.slug)
+    existing = None
     if concept is not None and concept.deleted_at is None:
         existing = _records(session, [concept], everything=False)[0]
-        if existing.content() == fields.content():
-            return existing, False
+    if expected_version is not None and (existing is None or existing.version != expected_version):
+        raise StaleVersionError(existing.version if existing else None)
+    if existing is not None and existing.content() == fields.content():
+        return existing, False
     revision = _bump_revision(session)
+    values = {
+        "kind": str(fields.kind),
+        "footnote": fields.footnote,
+        "pinyin": fields.pinyin,
+        "hant": fields.hant,
+        "en_origin": fields.en_origin,
+        "definition_basis": str(fields.definition.basis),
+        "note": fields.note,
+        "revision": revision,
+        "updated_at": now,
+        "deleted_at": None,
+    }
     if concept is None:
-        concept = models.Concept(slug=fields.slug, kind=fields.kind, pinyin=fields.pinyin, created_at=now, version=0)
-    elif concept.deleted_at is not None:
-        concept.deleted_at = None
-    concept.kind = str(fields.kind)
-    concept.footnote = fields.footnote
-    concept.pinyin = fields.pinyin
-    concept.hant = fields.hant
-    concept.en_origin = fields.en_origin
-    concept.definition_basis = str(fields.definition.basis)
-    concept.note = fields.note
-    concept.version = (concept.version or 0) + 1
-    concept.revision = revision
-    concept.updated_at = now
-    session.add(concept)
-    session.flush()
+        concept = models.Concept(slug=fields.slug, version=1, created_at=now, **values)
+        session.add(concept)
+        session.flush()
+        action = action or "create"
+    else:
+        result = session.execute(
+            update(models.Concept)
+            .where(models.Concept.id == concept.id, models.Concept.version == concept.version)
+            .values(version=models.Concept.version + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise StaleVersionError(None)
+        action = action or ("update" if existing is not None else "restore")
+        session.refresh(concept)
     cid = concept.id
     assert cid is not None
     for table in (models.Term, models.Definition, models.Component, models.Source, models.Relation, models.LookupKey):
-        session.execute(delete(table).where(table.concept_id == cid))  # type: ignore[attr-defined]
+        session.execute(delete(table).where(table.concept_id == cid))
     session.flush()
     _write_children(session, cid, fields)
-    return _records(session, [concept], everything=False)[0], True
+    record = _records(session, [concept], everything=False)[0]
+    _history(session, cid, record.version, action, actor, now, existing, record)
+    return record, True
+
+
+def soft_delete(
+    session: Session, slug: str, *, expected_version: int, actor: str, now: dt.datetime | None = None
+) -> int:
+    """Delete a concept: it leaves the glossary (its forms become free) but stays in history.
+
+    Returns the new version.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    concept = _concept(session, slug)
+    if concept is None or concept.deleted_at is not None:
+        raise LookupError(slug)
+    existing = _records(session, [concept], everything=False)[0]
+    if existing.version != expected_version:
+        raise StaleVersionError(existing.version)
+    revision = _bump_revision(session)
+    result = session.execute(
+        update(models.Concept)
+        .where(models.Concept.id == concept.id, models.Concept.version == expected_version)
+        .values(version=expected_version + 1, revision=revision, updated_at=now, deleted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleVersionError(None)
+    session.execute(delete(models.LookupKey).where(models.LookupKey.concept_id == concept.id))
+    _history(session, concept.id, expected_version + 1, "delete", actor, now, existing, None)
+    return expected_version + 1
+
+
+def history(session: Session, slug: str) -> list[models.History] | None:
+    """Every recorded change of `slug`, oldest first; None if no concept ever had the slug."""
+    concept = _concept(session, slug)
+    if concept is None:
+        return None
+    return list(
+        session.execute(
+            select(models.History).where(models.History.concept_id == concept.id).order_by(models.History.id)
+        ).scalars()
+    )
 
 
 def _write_children(session: Session, cid: int, fields: TermFields) -> None:

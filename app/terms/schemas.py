@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from typing import Annotated
+from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.core.script import Script, to_script
 
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
@@ -72,6 +74,7 @@ class TermFields(BaseModel):
     """What an editor writes: the concept entry without its bookkeeping."""
 
     model_config = ConfigDict(extra="forbid")
+    _stores_hant_override: ClassVar[bool] = True
 
     slug: Slug
     hans: Headword
@@ -90,6 +93,17 @@ class TermFields(BaseModel):
     sources: list[Source] = []
     note: LongText | None = None
 
+    @model_validator(mode="after")
+    def _drop_derived_hant(self) -> TermFields:
+        """A `hant` equal to what conversion gives anyway is no override (an exported entry imports as it was)."""
+        if (
+            self._stores_hant_override
+            and self.hant is not None
+            and self.hant in {to_script(self.hans, s) for s in Script}
+        ):
+            self.hant = None
+        return self
+
     def content(self) -> dict[str, object]:
         """The editorial content, for telling whether an entry changed."""
         return self.model_dump(mode="json", include=set(TermFields.model_fields))
@@ -106,6 +120,7 @@ class TermRecord(TermFields):
 class TermOut(TermFields):
     """A term as the API returns it (contract v1), its Chinese fields in the requested script."""
 
+    _stores_hant_override: ClassVar[bool] = False
     hant: str  # type: ignore[assignment]  # always present on output: the override or the conversion
     version: int
     updated_at: dt.datetime
