@@ -20,6 +20,12 @@ class Settings(BaseSettings):
         "to the working directory.",
     )
     max_body_bytes: int = Field(default=1 << 20, ge=1024, description="Largest request body accepted (413 above).")
+    max_text_bytes: int = Field(
+        default=1_000_000,
+        ge=1,
+        description="Largest text (UTF-8 bytes) annotate, convert and qa take per field (413 above); the body "
+        "limit `max_body_bytes` applies first.",
+    )
     max_lookup_keys: int = Field(default=1000, ge=1)
     refresh_interval: float = Field(
         default=0.5, gt=0, description="Seconds between checks for edits made by other processes."

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from app.annotate.routes import router as annotate_router
 from app.api import problems
 from app.api.deps import EngineDep
 from app.config import Settings, get_settings
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(problems.BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.include_router(terms_router)
     app.include_router(convert_router)
+    app.include_router(annotate_router)
 
     @app.get("/healthz", response_model=Health, tags=["health"], responses=responses(UnavailableError))
     def healthz(engine: EngineDep) -> Health:

@@ -1,15 +1,155 @@
-"""Placeholder: the term matcher (issue 5) replaces this."""
+"""The term matcher as an index derived from the glossary, kept in step with it.
+
+An Aho–Corasick automaton cannot be changed in place, so every change builds a new `TermMatcher` and swaps it
+in; readers always see one consistent snapshot (matcher and the records it names). A small glossary is rebuilt
+at once, in the thread that applies the change (the glossary follower's worker thread, never the event loop).
+A large one (100,000 concepts take about a second) is rebuilt by a background thread while the previous
+snapshot keeps answering, so applying a change never waits for it: in that process an edit shows in
+annotations once the rebuild ends. Changes that arrive during a rebuild are folded into one more rebuild.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
+from app.core.matcher import Match, Pattern, TermMatcher, term_patterns
 from app.terms.schemas import TermRecord
+
+log = logging.getLogger("app.annotate")
+
+# Above this many patterns a rebuild goes to the background (the seed glossary has a few hundred).
+BACKGROUND_REBUILD_PATTERNS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """A term found in a text: where, as written, and the concept's record."""
+
+    start: int
+    end: int
+    surface: str
+    pattern: Pattern
+    record: TermRecord
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    matcher: TermMatcher
+    records: Mapping[str, TermRecord] = field(default_factory=dict)
 
 
 class TermAnnotator:
+    """Finds every glossary term in a text (`annotate`); a `DerivedIndex` of the glossary."""
+
+    def __init__(self, *, background_above: int = BACKGROUND_REBUILD_PATTERNS) -> None:
+        self.background_above = background_above
+        self._current = _Snapshot(TermMatcher({}))
+        self._records: dict[str, TermRecord] = {}
+        self._patterns: dict[str, dict[str, Pattern]] = {}  # slug → its keys
+        self._lock = threading.Lock()  # guards the three fields below and the two above
+        self._wanted = 0  # bumped by every change
+        self._built = 0  # the change the current snapshot includes
+        self._rebuilding = False
+        self._settled = threading.Condition(self._lock)
+
+    # DerivedIndex
+
     def reset(self, records: Sequence[TermRecord]) -> None:
-        pass
+        with self._lock:
+            self._records = {r.slug: r for r in records}
+            self._patterns = {r.slug: term_patterns(r.slug, r.hans, r.aliases) for r in records}
+            self._wanted += 1
+            wanted, snapshot_input = self._wanted, self._snapshot_input()
+        # The first build happens at start-up, before the process serves anything: always at once.
+        self._install(wanted, _build(*snapshot_input))
 
     def update(self, changed: Sequence[TermRecord], deleted: Sequence[str]) -> None:
-        pass
+        with self._lock:
+            for slug in deleted:
+                self._records.pop(slug, None)
+                self._patterns.pop(slug, None)
+            for record in changed:
+                self._records[record.slug] = record
+                self._patterns[record.slug] = term_patterns(record.slug, record.hans, record.aliases)
+            self._wanted += 1
+            background = sum(len(p) for p in self._patterns.values()) > self.background_above
+            if background:
+                if not self._rebuilding:
+                    self._rebuilding = True
+                    threading.Thread(
+                        target=self._rebuild_in_background, name="term-matcher-rebuild", daemon=True
+                    ).start()
+                return
+            wanted, snapshot_input = self._wanted, self._snapshot_input()
+        self._install(wanted, _build(*snapshot_input))
+
+    # Reading
+
+    def annotate(self, text: str, *, kind: str | None = None) -> list[Annotation]:
+        """Every glossary term in `text`, leftmost-longest, not overlapping; `kind` keeps only that kind's."""
+        snapshot = self._current
+        found = []
+        for match in snapshot.matcher.find(text):
+            record = snapshot.records.get(match.slug)
+            if record is not None and (kind is None or record.kind == kind):
+                found.append(Annotation(match.start, match.end, match.surface, match.pattern, record))
+        return found
+
+    def matches(self, text: str) -> list[Match]:
+        return self._current.matcher.find(text)
+
+    @property
+    def current(self) -> bool:
+        """Whether the snapshot answering includes every change applied so far."""
+        with self._lock:
+            return self._built == self._wanted
+
+    def wait_until_current(self, timeout: float | None = None) -> bool:
+        """Block until a background rebuild has caught up with every change; False on timeout."""
+        with self._settled:
+            return self._settled.wait_for(lambda: self._built == self._wanted, timeout)
+
+    # Building
+
+    def _snapshot_input(self) -> tuple[dict[str, Pattern], dict[str, TermRecord]]:
+        """What a build needs, copied under the lock: the merged patterns and the records they name."""
+        merged: dict[str, Pattern] = {}
+        for slug in sorted(self._patterns):
+            for key, pattern in self._patterns[slug].items():
+                known = merged.get(key)
+                # Keys are unique in the database; should two concepts still share one, a concept's own
+                # characters win over another's phrase localisation, then the first slug in order.
+                if known is None or (known.localised and not pattern.localised):
+                    merged[key] = pattern
+        return merged, dict(self._records)
+
+    def _install(self, wanted: int, snapshot: _Snapshot) -> None:
+        with self._lock:
+            if wanted > self._built:  # never replace a newer snapshot with an older one
+                self._current, self._built = snapshot, wanted
+            self._settled.notify_all()
+
+    def _rebuild_in_background(self) -> None:
+        while True:
+            with self._lock:
+                wanted, snapshot_input = self._wanted, self._snapshot_input()
+            try:
+                snapshot = _build(*snapshot_input)
+            except Exception:  # the previous snapshot keeps answering; the next change retries
+                log.exception("rebuilding the term matcher failed")
+                with self._lock:
+                    self._rebuilding = False
+                    self._settled.notify_all()
+                return
+            self._install(wanted, snapshot)
+            with self._lock:
+                if self._built == self._wanted:
+                    self._rebuilding = False
+                    return
+
+
+def _build(patterns: dict[str, Pattern], records: dict[str, TermRecord]) -> _Snapshot:
+    return _Snapshot(TermMatcher(patterns), records)

@@ -1,12 +1,16 @@
-"""Simplified/Traditional conversion of running text with any config OpenCC ships."""
+"""Simplified/Traditional conversion of running text with any config OpenCC ships, terms protected."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from app.core.script import available_configs, convert
-from app.errors import InvalidInputError, PayloadTooLargeError, responses
+from app.annotate.index import Annotation, TermAnnotator
+from app.annotate.routes import check_size
+from app.api.deps import GlossaryDep, SettingsDep
+from app.convert.protect import FoundTerm, WrittenForm, convert_protecting, protects
+from app.core.script import available_configs
+from app.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError, responses
 from app.terms.schemas import Text
 
 router = APIRouter(prefix="/v1", tags=["convert"])
@@ -19,7 +23,10 @@ class ConvertRequest(BaseModel):
     )
     protect_terms: bool = Field(
         default=True,
-        description="Glossary terms keep their headword's character-level form instead of being phrase-localised.",
+        description="Glossary terms keep their headword's character-level form instead of being phrase-localised "
+        "(s2twp: 數據得地, not 資料得地); the configs back to Simplified (tw2sp, hk2s …) give terms their "
+        "Simplified form. Everything else converts exactly as OpenCC does. No effect on configs that do not "
+        "localise phrases between Simplified and Traditional (t2tw, t2jp …).",
     )
 
 
@@ -28,10 +35,24 @@ class ConvertResult(BaseModel):
     config: str
 
 
-@router.post("/convert", response_model=ConvertResult, responses=responses(InvalidInputError, PayloadTooLargeError))
-def convert_text(request: ConvertRequest) -> ConvertResult:
-    """Convert `text` with the OpenCC config `config`."""
+def _found(a: Annotation) -> FoundTerm:
+    form = a.pattern.form
+    written = WrittenForm(a.record.hans, a.record.hant) if form == 0 else WrittenForm(a.record.aliases[form - 1])
+    return FoundTerm(a.start, a.end, a.surface, a.pattern.localised, written)
+
+
+@router.post(
+    "/convert",
+    response_model=ConvertResult,
+    responses=responses(InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError),
+)
+def convert_text(request: ConvertRequest, glossary: GlossaryDep, settings: SettingsDep) -> ConvertResult:
+    """Convert `text` with the OpenCC config `config`, glossary terms protected unless `protect_terms` is false."""
     configs = available_configs()
     if request.config not in configs:
         raise InvalidInputError(f"config: unknown OpenCC config {request.config!r}; valid: {', '.join(configs)}")
-    return ConvertResult(text=convert(request.text, request.config), config=request.config)
+    check_size(settings, "text", request.text)
+    terms: list[FoundTerm] = []
+    if request.protect_terms and protects(request.config):
+        terms = [_found(a) for a in glossary.index(TermAnnotator).annotate(request.text)]
+    return ConvertResult(text=convert_protecting(request.text, request.config, terms), config=request.config)

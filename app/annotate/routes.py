@@ -1,0 +1,177 @@
+"""Terms in running text (annotate) and a translation check against the glossary (qa).
+
+Both run in the thread pool (plain `def`): matching a megabyte is CPU work that must not hold the event loop.
+The responses are encoded here with the standard library's JSON encoder, which is several times faster than
+validating thousands of matches through the response model (the model still documents the shape).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+
+from app.annotate.index import Annotation, TermAnnotator
+from app.api.deps import GlossaryDep, SettingsDep
+from app.config import Settings
+from app.core import qa
+from app.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError, responses
+from app.terms.schemas import Kind, Text
+
+router = APIRouter(prefix="/v1")
+
+_PASSAGE = "全面落实“四个走在前”“四个新”重大任务，推行“数据得地”改革，构建“1+22+3”大安全工作体系。"
+
+
+class AnnotateRequest(BaseModel):
+    text: Text = Field(description="The text to annotate, in any Chinese script or a mix.", examples=[_PASSAGE])
+
+
+class TermMatch(BaseModel):
+    start: int = Field(description="Code-point offset into the text as sent: `text[start:end] == surface`.")
+    end: int
+    surface: str = Field(description="The term as written in the text.")
+    slug: str
+    hans: str = Field(description="The headword, Simplified.")
+    en: str = Field(description="The preferred English rendering.")
+    kind: Kind
+
+
+class AnnotateResult(BaseModel):
+    matches: list[TermMatch]
+    html: str | None = Field(
+        default=None,
+        description='With `format=html` only: the text, HTML-escaped, each term wrapped in `<span class="term" '
+        'data-slug="…" data-kind="…" title="English rendering">`.',
+    )
+
+
+class QaRequest(BaseModel):
+    source: Text = Field(description="The Chinese source text.", examples=["推行“数据得地”改革，发展新质生产力。"])
+    target: Text = Field(
+        description="Its English translation.",
+        examples=["We will carry out the Land for Data reform and develop new quality productive forces."],
+    )
+
+
+class QaIssue(BaseModel):
+    slug: str
+    start: int = Field(description="Where the term is in the source (code-point offsets).")
+    end: int
+    surface: str = Field(description="The term as written in the source.")
+    kind: Literal["missing", "avoided"] = Field(
+        description="missing: no approved rendering is in the target; avoided: a rendering to avoid is."
+    )
+    expected: list[str] = Field(description="The approved renderings: the preferred one first.")
+    found: str | None = Field(description="For `avoided`: the rendering to avoid as the target writes it.")
+
+
+class QaResult(BaseModel):
+    issues: list[QaIssue] = Field(description="Empty when the translation used the glossary.")
+
+
+def _json(body: object) -> Response:
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(content=content, media_type="application/json")
+
+
+def check_size(settings: Settings, field: str, text: str) -> None:
+    """413 for a text over `max_text_bytes` (UTF-8)."""
+    limit = settings.max_text_bytes
+    if len(text) * 4 > limit and (len(text) > limit or len(text.encode()) > limit):
+        raise PayloadTooLargeError(f"{field}: the text is larger than the limit of {limit} bytes (UTF-8)")
+
+
+def _annotator(glossary: GlossaryDep) -> TermAnnotator:
+    return glossary.index(TermAnnotator)
+
+
+def _match(a: Annotation) -> dict[str, object]:
+    r = a.record
+    return {
+        "start": a.start,
+        "end": a.end,
+        "surface": a.surface,
+        "slug": r.slug,
+        "hans": r.hans,
+        "en": r.en,
+        "kind": r.kind,
+    }
+
+
+def _html(text: str, annotations: list[Annotation]) -> str:
+    out = []
+    pos = 0
+    for a in annotations:
+        r = a.record
+        out += [
+            html.escape(text[pos : a.start]),
+            f'<span class="term" data-slug="{html.escape(r.slug)}" data-kind="{html.escape(r.kind)}" '
+            f'title="{html.escape(r.en)}">{html.escape(a.surface)}</span>',
+        ]
+        pos = a.end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+_ERRORS = responses(InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError)
+
+
+@router.post("/annotate", response_model=AnnotateResult, tags=["annotate"], responses=_ERRORS)
+def annotate(
+    request: AnnotateRequest,
+    glossary: GlossaryDep,
+    settings: SettingsDep,
+    kind: Annotated[Kind | None, Query(description="Only the terms of this kind.")] = None,
+    format: Annotated[
+        Literal["json", "html"], Query(description="html: also return the text with each term marked up.")
+    ] = "json",
+) -> Response:
+    """Every glossary term in the text, leftmost-longest and not overlapping.
+
+    Simplified, Traditional as Taiwan or Hong Kong writes it (including phrase-localised forms such as
+    資料得地 for 数据得地), a mix of scripts even within a term, full- or half-width, with or without the
+    quotation marks the report writes inside a term, and every alias. `kind` filters the terms found (a longer
+    term of another kind is not split to find a shorter one of this kind).
+    """
+    check_size(settings, "text", request.text)
+    annotations = _annotator(glossary).annotate(request.text, kind=kind)
+    body: dict[str, object] = {"matches": [_match(a) for a in annotations]}
+    if format == "html":
+        body["html"] = _html(request.text, annotations)
+    return _json(body)
+
+
+@router.post("/qa", response_model=QaResult, tags=["qa"], responses=_ERRORS)
+def check_translation(request: QaRequest, glossary: GlossaryDep, settings: SettingsDep) -> Response:
+    """Check an English translation against the glossary terms of its Chinese source.
+
+    For each concept in the source (one issue per concept, at its first place): `missing` when the target has
+    none of its approved renderings, `avoided` when it has a rendering to avoid. Matching ignores case,
+    plural and possessive endings, hyphen or space between words, quotation-mark style and a leading article.
+    """
+    check_size(settings, "source", request.source)
+    check_size(settings, "target", request.target)
+    annotations = _annotator(glossary).annotate(request.source)
+    surfaces: dict[str, str] = {}
+    terms = []
+    for a in annotations:
+        r = a.record
+        surfaces.setdefault(r.slug, a.surface)
+        terms.append(qa.SourceTerm(r.slug, a.start, a.end, qa.Renderings([r.en, *r.en_alternatives], r.en_avoid)))
+    issues = [
+        {
+            "slug": i.slug,
+            "start": i.start,
+            "end": i.end,
+            "surface": surfaces[i.slug],
+            "kind": i.kind,
+            "expected": i.expected,
+            "found": i.found,
+        }
+        for i in qa.check(terms, request.target)
+    ]
+    return _json({"issues": issues})

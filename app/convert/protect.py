@@ -1,0 +1,117 @@
+"""Term-safe conversion: OpenCC everywhere except on glossary terms, which keep their headword's own form.
+
+A slogan is a proper name. `s2twp` localises phrases (数据 → 資料, 项目 → 專案), which would turn 数据得地 into
+資料得地; with protection a term becomes its character-level form in the target region (數據得地: OpenCC's
+s2t/s2tw/s2hk, or the entry's explicit Traditional override), and the reverse configs (tw2sp, hk2s …) give
+back the Simplified form. Everything else is converted by OpenCC exactly as it would be without protection.
+
+The terms are cut out and the text is converted in one OpenCC call with a private-use character standing in
+for each term (no dictionary phrase contains it, so no phrase runs across a term), then the protected forms
+are put back. The text between two terms is therefore segmented as if the terms were not there: a dictionary
+phrase that would have run from the text into a term is not applied, which is the point of protecting it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.core.normalize import fold
+from app.core.script import Script, convert, to_script
+
+# The target script of each config that converts to Traditional or to Simplified; other configs (t2tw, t2jp …)
+# do not localise phrases and are applied as they are.
+_TO_TRADITIONAL = {"s2t": Script.hant, "s2tw": Script.tw, "s2twp": Script.tw, "s2hk": Script.hk, "s2hkp": Script.hk}
+# For text back to Simplified: the same config without the phrase localisation (tw2sp → tw2s).
+_TO_SIMPLIFIED = {"t2s": "t2s", "tw2s": "tw2s", "tw2sp": "tw2s", "hk2s": "hk2s", "hk2sp": "hk2s"}
+_PRIVATE_USE = range(0xE000, 0xF900)
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenForm:
+    """The form of a concept a term is written in (its headword or an alias), Simplified, and the entry's
+    explicit Traditional override when the form is the headword and has one."""
+
+    hans: str
+    hant: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FoundTerm:
+    """A term found in the text: where, as written, whether as a phrase-localised form, and which form."""
+
+    start: int
+    end: int
+    surface: str
+    localised: bool
+    form: WrittenForm
+
+
+def protects(config: str) -> bool:
+    """Whether protecting terms can change what `config` does."""
+    return config in _TO_TRADITIONAL or config in _TO_SIMPLIFIED
+
+
+def protected_form(surface: str, form: WrittenForm, localised: bool, config: str) -> str:
+    """What a term written as `surface` becomes under `config`.
+
+    A surface in the term's own characters (any script, width or quotes) is converted character by character,
+    so the writer's quotation marks and digits stay as written; a phrase-localised surface (資料得地) is
+    replaced by the form itself. Should OpenCC's character tables not give back the term, the form is used.
+    """
+    if config in _TO_TRADITIONAL:
+        script = _TO_TRADITIONAL[config]
+        if form.hant is not None:
+            return form.hant
+        if not localised:
+            out = to_script(surface, script)
+            if fold(out) == fold(form.hans):
+                return out
+        return to_script(form.hans, script)
+    if config in _TO_SIMPLIFIED:
+        if not localised:
+            out = convert(surface, _TO_SIMPLIFIED[config])
+            if fold(out) == fold(form.hans):
+                return out
+        return form.hans
+    return convert(surface, config)
+
+
+def convert_protecting(text: str, config: str, terms: Sequence[FoundTerm]) -> str:
+    """`text` converted with `config`, each of `terms` (non-overlapping, in order) in its protected form.
+
+    Without terms, or with a config that does not localise, the result is exactly OpenCC's.
+    """
+    if not terms or not protects(config):
+        return convert(text, config)
+    replacements = [(t, protected_form(t.surface, t.form, t.localised, config)) for t in terms]
+    placeholder = _unused_private_use_char(text)
+    if placeholder is not None:
+        cut = []
+        pos = 0
+        for term, _ in replacements:
+            cut += [text[pos : term.start], placeholder]
+            pos = term.end
+        cut.append(text[pos:])
+        converted = convert("".join(cut), config).split(placeholder)
+        if len(converted) == len(replacements) + 1:  # OpenCC passes private-use characters through
+            out = [converted[0]]
+            for (_, replacement), rest in zip(replacements, converted[1:], strict=True):
+                out += [replacement, rest]
+            return "".join(out)
+    # The text uses every private-use character: convert the pieces between the terms one by one.
+    pieces = []
+    pos = 0
+    for term, replacement in replacements:
+        pieces += [convert(text[pos : term.start], config), replacement]
+        pos = term.end
+    pieces.append(convert(text[pos:], config))
+    return "".join(pieces)
+
+
+def _unused_private_use_char(text: str) -> str | None:
+    for codepoint in _PRIVATE_USE:
+        char = chr(codepoint)
+        if char not in text:
+            return char
+    return None

@@ -1,0 +1,159 @@
+"""Finding glossary terms in running text: one Aho–Corasick automaton over the folded forms of every term.
+
+The text is folded with `FoldedText` (the one normaliser), scanned once leftmost-longest, and every match is
+mapped back to exact code-point offsets in the text as sent, so `text[start:end] == surface` always holds.
+The patterns are `lookup_keys` of each headword and alias: the character-level forms (Simplified, Traditional,
+Taiwan and Hong Kong variants) and the phrase-localised ones Taiwan and Hong Kong text contains (資料得地 for
+数据得地), all folded. A match is refused when
+
+- its span cuts through a code point that folds to several (span() is None: half of Ⅱ is not a term), or
+- it begins or ends with an ASCII letter or digit glued to another one (12345 is not a term inside 123456).
+
+A term written with its quotation marks (“1+22+3”大安全工作体系, 优化营商环境“25条”) folds without them; when
+a match starts right after an opening quote whose closing quote lies inside the match (or ends right before a
+closing quote opened inside), the surface takes that quote in too, so the surface is the term as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import ahocorasick_rs
+
+from app.core.forms import lookup_keys
+from app.core.normalize import FoldedText, fold
+
+# Opening quote → closing quote. ASCII quotes open and close alike.
+_PAIRS = {"“": "”", "‘": "’", "「": "」", "『": "』", "〝": "〞", "«": "»", "‹": "›", '"': '"', "'": "'", "＂": "＂"}
+_CLOSERS = {close: open_ for open_, close in _PAIRS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """What a folded key stands for: a concept, which of its forms (0 the headword, i the i-th alias), and
+    whether the key is a phrase-localised rendering of that form (資料得地) rather than its characters."""
+
+    slug: str
+    form: int
+    localised: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    start: int
+    end: int
+    surface: str
+    pattern: Pattern
+
+    @property
+    def slug(self) -> str:
+        return self.pattern.slug
+
+
+def term_patterns(slug: str, hans: str, aliases: Sequence[str] = ()) -> dict[str, Pattern]:
+    """The folded keys of one concept's headword and aliases, each with what it stands for."""
+    patterns: dict[str, Pattern] = {}
+    for form, written in enumerate((hans, *aliases)):
+        own = fold(written)
+        for key in lookup_keys(written):
+            pattern = Pattern(slug, form, localised=key != own)
+            known = patterns.get(key)
+            # A key that is both a form's own characters and another form's localisation counts as the former.
+            if known is None or (known.localised and not pattern.localised):
+                patterns[key] = pattern
+    return patterns
+
+
+def _is_ascii_alnum(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+class TermMatcher:
+    """An immutable matcher over a fixed set of patterns (build a new one when the glossary changes)."""
+
+    __slots__ = ("_automaton", "_patterns")
+
+    def __init__(self, patterns: Mapping[str, Pattern]) -> None:
+        keys = [k for k in patterns if k]
+        self._patterns = [patterns[k] for k in keys]
+        self._automaton = (
+            ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest) if keys else None
+        )
+
+    @classmethod
+    def from_terms(cls, terms: Iterable[tuple[str, str, Sequence[str]]]) -> TermMatcher:
+        """A matcher for (slug, headword, aliases) triples."""
+        patterns: dict[str, Pattern] = {}
+        for slug, hans, aliases in terms:
+            for key, pattern in term_patterns(slug, hans, aliases).items():
+                patterns.setdefault(key, pattern)
+        return cls(patterns)
+
+    def __len__(self) -> int:
+        return len(self._patterns)
+
+    def find(self, text: str) -> list[Match]:
+        """Every term in `text`, leftmost-longest, not overlapping, in order of position."""
+        if self._automaton is None or not text:
+            return []
+        folded_text = FoldedText(text)
+        folded = folded_text.folded
+        matches: list[Match] = []
+        last_end = 0
+        for index, fstart, fend in self._automaton.find_matches_as_indexes(folded):
+            if _is_ascii_alnum(folded[fstart]) and fstart > 0 and _is_ascii_alnum(folded[fstart - 1]):
+                continue
+            if _is_ascii_alnum(folded[fend - 1]) and fend < len(folded) and _is_ascii_alnum(folded[fend]):
+                continue
+            span = folded_text.span(fstart, fend)
+            if span is None:
+                continue
+            start, end = span
+            start, end = _take_in_quotes(text, start, end, last_end)
+            matches.append(Match(start, end, text[start:end], self._patterns[index]))
+            last_end = end
+        return matches
+
+
+def _take_in_quotes(text: str, start: int, end: int, not_before: int) -> tuple[int, int]:
+    """Widen [start, end) by a quote right before or after it whose partner lies inside it."""
+    if start > not_before:
+        opening = text[start - 1]
+        closing = _PAIRS.get(opening)
+        if closing is not None and _closes_unopened(text[start:end], opening, closing):
+            start -= 1
+    if end < len(text):
+        after = text[end]
+        before = _CLOSERS.get(after)
+        if before is not None and _leaves_open(text[start:end], before, after):
+            end += 1
+    return start, end
+
+
+def _closes_unopened(surface: str, opening: str, closing: str) -> bool:
+    if opening == closing:  # ASCII quotes open and close alike: an odd count has its partner outside
+        return surface.count(opening) % 2 == 1
+    depth = 0
+    for char in surface:
+        if char == opening:
+            depth += 1
+        elif char == closing:
+            depth -= 1
+            if depth < 0:
+                return True
+    return False
+
+
+def _leaves_open(surface: str, opening: str, closing: str) -> bool:
+    if opening == closing:
+        return surface.count(opening) % 2 == 1
+    depth = 0
+    for char in reversed(surface):
+        if char == closing:
+            depth += 1
+        elif char == opening:
+            depth -= 1
+            if depth < 0:
+                return True
+    return False
