@@ -1,0 +1,114 @@
+"""What an import would do, decided without touching the database: pure, and the same for a dry run.
+
+Every entry of the file is validated against the term schema and checked against the glossary and the rest
+of the file; each ends up created, updated, unchanged or rejected (with its entry number, line and reason).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from app.core.forms import lookup_keys
+from app.exchange.formats import RawEntry
+from app.terms.schemas import TermFields, TermRecord
+
+
+@dataclass(frozen=True)
+class Outcome:
+    entry: int
+    line: int | None
+    slug: str | None
+    reason: str | None = None
+
+
+@dataclass
+class ImportPlan:
+    created: list[Outcome] = field(default_factory=list)
+    updated: list[Outcome] = field(default_factory=list)
+    unchanged: list[Outcome] = field(default_factory=list)
+    rejected: list[Outcome] = field(default_factory=list)
+    # The validated entries to write (created and updated), in file order.
+    writes: list[TermFields] = field(default_factory=list)
+
+
+def validate(entry: RawEntry) -> tuple[TermFields | None, list[str]]:
+    """The entry as term fields, or every reason it is not one."""
+    if entry.errors:
+        return None, list(entry.errors)
+    try:
+        return TermFields.model_validate(entry.data), []
+    except ValidationError as exc:
+        return None, [f"{'.'.join(str(p) for p in e['loc']) or '(entry)'}: {e['msg']}" for e in exc.errors()]
+
+
+def plan_import(
+    entries: Iterable[RawEntry],
+    existing: Mapping[str, TermRecord],
+    owner_of: Callable[[str], str | None],
+) -> ImportPlan:
+    """Decide each entry's fate.
+
+    `existing` holds the glossary's live records by slug; `owner_of(key)` names the concept that owns a folded
+    written form (a lookup key), if any. A form may move between concepts only in two imports: the form is
+    first removed from its owner, then given to the other concept.
+    """
+    plan = ImportPlan()
+    valid: list[tuple[RawEntry, TermFields]] = []
+    for entry in entries:
+        fields, errors = validate(entry)
+        slug = fields.slug if fields else (entry.data.get("slug") if isinstance(entry.data.get("slug"), str) else None)
+        if fields is None:
+            plan.rejected.append(Outcome(entry.number, entry.line, slug, "; ".join(errors)))
+        else:
+            valid.append((entry, fields))
+
+    first_with_slug: dict[str, int] = {}
+    form_claims: dict[str, tuple[str, int]] = {}
+    accepted: list[tuple[RawEntry, TermFields]] = []
+    for entry, fields in valid:
+        reasons = []
+        if fields.slug in first_with_slug:
+            reasons.append(f"the slug {fields.slug!r} is also used by entry {first_with_slug[fields.slug]}")
+        else:
+            first_with_slug[fields.slug] = entry.number
+        for key in lookup_keys(fields.hans, fields.aliases):
+            claim = form_claims.get(key)
+            if claim is not None and claim[0] != fields.slug:
+                reasons.append(f"the form {key!r} is also a form of entry {claim[1]} ({claim[0]})")
+                continue
+            form_claims[key] = (fields.slug, entry.number)
+            owner = owner_of(key)
+            if owner is not None and owner != fields.slug:
+                reasons.append(f"the form {key!r} belongs to the concept {owner!r}")
+        if reasons:
+            plan.rejected.append(Outcome(entry.number, entry.line, fields.slug, "; ".join(reasons)))
+        else:
+            accepted.append((entry, fields))
+
+    in_file = {fields.slug for _entry, fields in accepted}
+    for entry, fields in accepted:
+        unknown = [s for s in fields.related if s not in existing and s not in in_file]
+        if fields.slug in fields.related:
+            plan.rejected.append(
+                Outcome(entry.number, entry.line, fields.slug, "related: a concept is not related to itself")
+            )
+            continue
+        if unknown:
+            reason = f"related: no concept in the glossary or the file has the slug {', '.join(map(repr, unknown))}"
+            plan.rejected.append(Outcome(entry.number, entry.line, fields.slug, reason))
+            continue
+        outcome = Outcome(entry.number, entry.line, fields.slug)
+        current = existing.get(fields.slug)
+        if current is None:
+            plan.created.append(outcome)
+            plan.writes.append(fields)
+        elif current.content() == fields.content():
+            plan.unchanged.append(outcome)
+        else:
+            plan.updated.append(outcome)
+            plan.writes.append(fields)
+    plan.rejected.sort(key=lambda o: o.entry)
+    return plan
