@@ -1,7 +1,12 @@
+import opencc
 import pytest
 
-from app.core.script import available_configs
+from app.core.script import Script, available_configs, to_script
 from tests.appclient import AppClient
+from tests.conftest import REPORT
+from tests.test_annotate_matcher import BY_SLUG, MATCHER
+
+SCRIPT = {"s2twp": Script.tw, "s2hkp": Script.hk, "s2t": Script.hant}
 
 TEXT = "围绕“马上办”“六服六进”等重点任务，推行“数据得地”、数字征信等改革举措。"
 
@@ -25,3 +30,82 @@ def test_unknown_config_is_422_listing_the_valid_ones(client: AppClient):
     assert "s2klingon" in detail
     assert "s2twp" in detail
     assert "hk2s" in detail
+
+
+# Term protection (protect_terms, on by default).
+
+REPORT_TEXT = REPORT.read_text(encoding="utf-8")
+SENTENCE = "大力开展项目攻坚年行动，推行“数据得地”改革，昆山的项目数据全部上云。"
+
+
+def converted(client: AppClient, text: str, config: str, protect: bool = True) -> str:
+    response = client.post("/v1/convert", json={"text": text, "config": config, "protect_terms": protect})
+    assert response.status_code == 200, response.text
+    return str(response.json()["text"])
+
+
+def test_s2twp_keeps_terms_character_level_and_localises_the_rest(client: AppClient):
+    expected = "大力開展項目攻堅年行動，推行“數據得地”改革，崑山的專案資料全部上雲。"
+    assert converted(client, SENTENCE, "s2twp") == expected
+    assert converted(client, SENTENCE, "s2twp", protect=False) == opencc.OpenCC("s2twp").convert(SENTENCE)
+    assert "資料得地" in converted(client, SENTENCE, "s2twp", protect=False)
+
+
+@pytest.mark.parametrize("config", ["s2hk", "s2hkp"])
+def test_hong_kong_configs_keep_the_headword_form(client: AppClient, config: str):
+    out = converted(client, "构建“1+22+3”大安全工作体系，推行数据得地", config)
+    assert out == to_script("构建“1+22+3”大安全工作体系，推行数据得地", Script.hk)
+
+
+def test_reverse_configs_give_terms_back_their_simplified_headword(client: AppClient):
+    taiwan = "大力開展專案攻堅年行動，推行「資料得地」改革，崑山的專案資料全部上雲。"
+    expected = "大力开展项目攻坚年行动，推行「数据得地」改革，昆山的项目数据全部上云。"
+    assert converted(client, taiwan, "tw2sp") == expected
+    assert converted(client, "推行數據得地改革", "hk2s") == "推行数据得地改革"
+
+
+def test_an_alias_stays_the_alias(client: AppClient):
+    assert converted(client, "推进精网微格建设", "s2twp") == "推進精網微格建設"
+
+
+def test_the_writers_quotes_and_width_stay_as_written(client: AppClient):
+    assert converted(client, "构建１＋２２＋３大安全工作体系", "s2twp") == "構建１＋２２＋３大安全工作體系"
+    assert converted(client, "優化營商環境「25條」", "tw2sp") == "优化营商环境「25条」"
+
+
+@pytest.mark.parametrize("config", available_configs())
+def test_text_without_terms_converts_exactly_as_opencc(client: AppClient, config: str):
+    text = "软件和数据库的项目管理，鼠标与信息，乾隆皇帝的头发"
+    assert converted(client, text, config) == opencc.OpenCC(config).convert(text)
+
+
+@pytest.mark.parametrize(
+    ("config", "source"), [("s2twp", "hans"), ("s2hkp", "hans"), ("s2t", "hans"), ("tw2sp", "s2twp"), ("hk2s", "s2hk")]
+)
+def test_whole_report_differs_from_opencc_only_inside_terms(client: AppClient, config: str, source: str):
+    text = REPORT_TEXT if source == "hans" else opencc.OpenCC(source).convert(REPORT_TEXT)
+    matches = MATCHER.find(text)
+    raw = opencc.OpenCC(config).convert
+    pieces, protected, pos = [], [], 0
+    for m in matches:
+        between = raw(text[pos : m.start])
+        pieces += [between, raw(m.surface)]
+        if config.startswith("s2"):  # the Simplified report has no phrase-localised surface
+            form = to_script(m.surface, SCRIPT[config])
+        elif m.pattern.localised:  # 資料得地 → the Simplified form itself
+            entry = BY_SLUG[m.slug]
+            form = [entry.hans, *entry.aliases][m.pattern.form]
+        else:  # the config without its phrase localisation (tw2sp → tw2s)
+            form = opencc.OpenCC(config.removesuffix("p")).convert(m.surface)
+        protected += [between, form]
+        pos = m.end
+    pieces.append(raw(text[pos:]))
+    protected.append(raw(text[pos:]))
+    # OpenCC segments the text the same way whether or not it is cut at the terms, so protection changes
+    # nothing outside them:
+    assert "".join(pieces) == raw(text)
+    assert converted(client, text, config) == "".join(protected)
+
+
+def test_protect_terms_false_is_exactly_opencc_on_the_report(client: AppClient):
+    assert converted(client, REPORT_TEXT, "s2twp", protect=False) == opencc.OpenCC("s2twp").convert(REPORT_TEXT)
