@@ -83,7 +83,7 @@ class Server:
         env = {**os.environ, "DATABASE_URL": db.url, "REFRESH_INTERVAL": "0.5"}
         command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--port", str(self.port)]
         self._log = log.open("wb")
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        self.process = subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--log-level", "warning"],
             cwd=PROJECT_DIR,
             env=env,
