@@ -19,6 +19,7 @@ from app.convert.routes import router as convert_router
 from app.db import make_engine
 from app.errors import UnavailableError, responses
 from app.indexes import derived_indexes
+from app.search.routes import router as search_router
 from app.terms.glossary import Glossary
 from app.terms.routes import router as terms_router
 from app.terms.service import follow, refresh
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     app.add_middleware(problems.BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.include_router(terms_router)
+    app.include_router(search_router)
     app.include_router(convert_router)
     app.include_router(annotate_router)
 

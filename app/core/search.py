@@ -1,0 +1,725 @@
+"""Ranked search over the glossary: whatever a user types (any script, pinyin, English, a typo) finds the term.
+
+Plain data in (`Entry`), plain data out (`Hit`); nothing here knows HTTP, SQL or the app's models.
+
+Every query goes through the one normaliser (`app.core.normalize.fold`), then through the tiers below in order.
+A concept is reported once, under the best tier it reaches; each tier has its own band of scores, so a hit of an
+earlier tier always outranks a hit of a later one, and the search stops at the first tier boundary at which
+`limit` hits are collected (the later tiers could not change the top `limit`).
+
+    tier         score band      matched (the field that matched)
+    exact        0.95 – 1.00     hans, alias, hant (a Traditional or phrase-localised form), slug
+    prefix       0.85 – 0.95     hans, alias, hant: the query starts one of these forms
+    substring    0.75 – 0.85     hans, alias, hant: the query is inside one (得地 in 数据得地)
+    pinyin       0.60 – 0.75     pinyin (with or without tones, spaces, ü/v/u:, or a prefix), initials (sjdd)
+    English      0.45 – 0.60     en, en_alternatives: every word of the query (the last may be a prefix)
+    definition   0.30 – 0.45     definition.zh (the query inside it), definition.en (every word of the query)
+    fuzzy        0.10 – 0.30     a field name followed by "~": one edit (insertion, deletion, substitution or
+                                 transposition of neighbours) away from hans, alias, hant, pinyin, initials,
+                                 or from the words of en / en_alternatives
+
+Within a band, closer matches score higher (a query covering more of the form, a shorter rendering); equal
+scores are ordered as the glossary lists them (footnoted terms first by footnote number, then by slug).
+
+Scale: a glossary of 100,000 concepts is served from memory. Exact forms are dictionary look-ups; prefixes of
+pinyin are found by bisection in a sorted list; the headword forms are scanned as one joined string (about a
+million characters); definitions and English words go through inverted indexes; typos are found by
+symmetric deletion (every form and every query stored with one character deleted, looked up by hash) and
+checked by a bounded edit distance, never by a scan of the glossary. The large inverted indexes are NumPy
+arrays built in bulk; an edit adds to small dictionaries beside them, and a removed concept is only marked
+dead until enough garbage accumulates to rebuild.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from app.core.normalize import fold
+from app.core.pinyin import strip_tones
+
+MAX_LIMIT = 100
+# Candidates taken from one tier before ranking: bounds the work of a one-letter query at 100,000 terms.
+TIER_CAP = 3000
+_SEP = "\x00"  # joins forms into one string; `fold` never produces it and API input may not contain it
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_TONE_DIGIT = re.compile(r"(?<=[a-z])[1-5](?![0-9])")
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to"})
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What search knows of one concept."""
+
+    slug: str
+    hans: str
+    # Every written form with the field it comes from: ("數據得地", "hant"), ("精网微格", "alias") …
+    forms: tuple[tuple[str, str], ...]
+    pinyin: str
+    en: str
+    en_alternatives: tuple[str, ...] = ()
+    definition_zh: str = ""
+    definition_en: str = ""
+    kind: str = ""
+    footnote: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    slug: str
+    score: float
+    matched: str
+
+
+# --- text keys -------------------------------------------------------------------------------------------
+
+
+def form_key(text: str) -> str:
+    """How a written form (or a Chinese query) is compared: folded, without whitespace."""
+    return "".join(fold(text).split())
+
+
+def pinyin_key(text: str) -> str:
+    """Pinyin as letters and digits only: tone marks and tone numbers gone, ü as v, no spaces or apostrophes.
+
+    `shù jù dé dì`, `shu4 ju4 de2 di4`, `Shuju Dedi` and `shujudedi` all give `shujudedi`.
+    """
+    base = strip_tones(fold(text)).replace("u:", "v")
+    return _TONE_DIGIT.sub("", _NOT_ALNUM.sub("", base))
+
+
+def initials_key(pinyin: str) -> str:
+    """The first letter of every syllable (sjdd for shù jù dé dì), as input methods accept them.
+
+    A token that is not a syllable (12345, 1+22+3) is kept whole.
+    """
+    out = []
+    for token in strip_tones(fold(pinyin)).split():
+        token = _NOT_ALNUM.sub("", token)
+        if token:
+            out.append(token[0] if token.isalpha() else token)
+    return "".join(out)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def content_words(text: str) -> list[str]:
+    found = words(text)
+    content = [w for w in found if w not in _STOPWORDS]
+    return content or found
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by at most one insertion, deletion, substitution or swap of neighbours."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        if a[i + 1 :] == b[i + 1 :]:
+            return True  # substitution
+        return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    return a[i:] == b[i + 1 :]  # b has one character more
+
+
+# --- inverted index over int64 keys ----------------------------------------------------------------------
+
+_IntArray = npt.NDArray[np.int64]
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+class _Postings:
+    """int64 key → ascending int ids: sorted NumPy arrays built in bulk, and a dictionary of later additions."""
+
+    __slots__ = ("_added", "_ids", "_keys", "added_count")
+
+    def __init__(self, keys: _IntArray = _EMPTY, ids: _IntArray = _EMPTY) -> None:
+        order = np.argsort(keys, kind="stable")  # stable: the ids of one key stay ascending
+        self._keys = keys[order]
+        self._ids = ids[order].astype(np.int32)
+        self._added: dict[int, list[int]] = {}
+        self.added_count = 0
+
+    def add(self, key: int, id_: int) -> None:
+        self._added.setdefault(key, []).append(id_)
+        self.added_count += 1
+
+    def get(self, key: int) -> _IntArray:
+        keys = self._keys
+        lo = int(np.searchsorted(keys, key, side="left"))
+        hi = int(np.searchsorted(keys, key, side="right"))
+        found: _IntArray = self._ids[lo:hi].astype(np.int64)
+        extra = self._added.get(key)
+        if extra:
+            found = np.union1d(found, np.array(extra, dtype=np.int64))
+        return found
+
+
+class _PairCollector:
+    """Collects (key, id) pairs for a bulk build; ids must come in ascending order, each key once per id."""
+
+    def __init__(self) -> None:
+        self.keys: list[int] = []
+        self.ids: list[int] = []
+
+    def extend(self, keys: Iterable[int], id_: int) -> None:
+        before = len(self.keys)
+        self.keys.extend(keys)
+        self.ids.extend([id_] * (len(self.keys) - before))
+
+    def build(self) -> _Postings:
+        return _Postings(np.array(self.keys, dtype=np.int64), np.array(self.ids, dtype=np.int64))
+
+
+def _neighbourhood(text: str) -> set[int]:
+    """Hashes of `text` and of `text` with one character deleted: two strings one edit apart share one."""
+    return {hash(text), *(hash(text[:i] + text[i + 1 :]) for i in range(len(text)))}
+
+
+def _bigram_keys(text: str) -> set[int]:
+    return {hash(text[i : i + 2]) for i in range(len(text) - 1)}
+
+
+def _word_keys(text: str) -> set[int]:
+    return {hash(w) for w in words(text)}
+
+
+# --- the index -------------------------------------------------------------------------------------------
+
+# What a stored surface string is, by the kind of index it sits in.
+_CJK_FIELDS = ("hans", "alias", "hant")
+
+
+@dataclass(slots=True)
+class _Doc:
+    entry: Entry
+    order: tuple[int, str]  # the glossary's order: footnoted first by number, then by slug
+    surfaces: list[int]  # ids of this concept's rows in the surface table
+
+
+class SearchIndex:
+    """The search index of a whole glossary, built in bulk and kept up to date entry by entry.
+
+    Reads may run in many threads while one thread writes: a writer only appends to the tables, swaps
+    whole objects, or marks a concept dead, and readers skip whatever is dead.
+    """
+
+    def __init__(self, entries: Iterable[Entry] = ()) -> None:
+        self._lock = threading.Lock()
+        self._state = _State.build(list(entries))
+
+    def __len__(self) -> int:
+        return self._state.live
+
+    def add(self, entries: Sequence[Entry]) -> None:
+        """Add entries, replacing any with the same slug."""
+        self.update(entries, ())
+
+    def remove(self, slugs: Iterable[str]) -> None:
+        self.update((), list(slugs))
+
+    def update(self, changed: Sequence[Entry], removed: Sequence[str]) -> None:
+        with self._lock:
+            state = self._state
+            for slug in removed:
+                state.remove(slug)
+            for entry in changed:
+                state.remove(entry.slug)
+                state.add(entry)
+            state.publish()
+            if state.needs_rebuild():
+                self._state = _State.build([d.entry for d in state.docs if d is not None])
+
+    def search(
+        self, query: str, *, limit: int = 20, kind: str | None = None, footnoted: bool | None = None
+    ) -> list[Hit]:
+        """The concepts that best match `query`, best first, at most `limit`."""
+        return self._state.search(query, limit=max(1, min(limit, MAX_LIMIT)), kind=kind, footnoted=footnoted)
+
+
+class _State:
+    """The tables of one build, with the additions and removals since."""
+
+    def __init__(self) -> None:
+        self.docs: list[_Doc | None] = []
+        self.by_slug: dict[str, int] = {}
+        self.live = 0
+        self.dead = 0
+        # The surface table: one row per searchable short string (a form, a pinyin key, an English rendering).
+        self.s_doc: list[int] = []
+        self.s_field: list[str] = []
+        self.s_text: list[str] = []
+        self.exact: dict[str, list[int]] = {}  # form key → surfaces (hans, alias, hant)
+        self.pinyin_exact: dict[str, list[int]] = {}  # pinyin key or initials → surfaces
+        self.pinyin_sorted: list[tuple[str, int]] = []  # (pinyin key, surface), for prefixes
+        self.joined = ""  # every form key between separators, for prefixes and fragments
+        self.joined_starts: list[int] = []
+        self.joined_surfaces: list[int] = []
+        self.en_words = _Postings()  # word → English surfaces
+        self.vocabulary: list[str] = []  # every word of the renderings, sorted (prefix expansion)
+        self.vocabulary_set: set[str] = set()
+        self.def_zh = _Postings()  # bigram → docs
+        self.def_en = _Postings()  # word → docs
+        self.fuzzy_forms = _Postings()  # hash of a form key with one character deleted → surfaces
+        self.fuzzy_pinyin = _Postings()
+        self.fuzzy_words = _Postings()  # … of a vocabulary word → its place in `word_list`
+        self.word_list: list[str] = []
+        self.folded_definitions: dict[int, str] = {}
+
+    # -- building ------------------------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, entries: list[Entry]) -> _State:
+        state = cls()
+        en_pairs, zh_pairs, def_en_pairs = _PairCollector(), _PairCollector(), _PairCollector()
+        forms_pairs, pinyin_pairs = _PairCollector(), _PairCollector()
+        for entry in entries:
+            doc_id = state._add_doc(entry)
+            doc = state.docs[doc_id]
+            assert doc is not None
+            for sid in doc.surfaces:
+                field, text = state.s_field[sid], state.s_text[sid]
+                if field in _CJK_FIELDS:
+                    if len(text) >= 3:
+                        forms_pairs.extend(_neighbourhood(text), sid)
+                elif field in ("pinyin", "initials"):
+                    if len(text) >= 4:
+                        pinyin_pairs.extend(_neighbourhood(text), sid)
+                else:
+                    en_pairs.extend(_word_keys(text), sid)
+            definition = state.folded_definitions[doc_id]
+            zh_pairs.extend(_bigram_keys(definition), doc_id)
+            def_en_pairs.extend(_word_keys(entry.definition_en), doc_id)
+        state.en_words = en_pairs.build()
+        state.def_zh = zh_pairs.build()
+        state.def_en = def_en_pairs.build()
+        state.fuzzy_forms = forms_pairs.build()
+        state.fuzzy_pinyin = pinyin_pairs.build()
+        state.pinyin_sorted.sort()
+        state._rebuild_vocabulary_fuzz()
+        state.publish()
+        return state
+
+    def _rebuild_vocabulary_fuzz(self) -> None:
+        self.vocabulary = sorted(self.vocabulary_set)
+        self.word_list = list(self.vocabulary)
+        pairs = _PairCollector()
+        for word_id, word in enumerate(self.word_list):
+            if len(word) >= 4:
+                pairs.extend(_neighbourhood(word), word_id)
+        self.fuzzy_words = pairs.build()
+
+    def _surface(self, doc_id: int, field: str, text: str) -> int:
+        sid = len(self.s_text)
+        self.s_doc.append(doc_id)
+        self.s_field.append(field)
+        self.s_text.append(text)
+        return sid
+
+    def _add_doc(self, entry: Entry) -> int:
+        doc_id = len(self.docs)
+        order = (entry.footnote if entry.footnote is not None else 1 << 30, entry.slug)
+        doc = _Doc(entry, order, [])
+        self.docs.append(doc)
+        self.by_slug[entry.slug] = doc_id
+        self.live += 1
+        seen: set[str] = set()
+        forms = sorted(entry.forms, key=lambda f: _CJK_FIELDS.index(f[1]) if f[1] in _CJK_FIELDS else 9)
+        for text, field in [(entry.hans, "hans"), *forms]:
+            key = form_key(text)
+            if key and key not in seen:
+                seen.add(key)
+                doc.surfaces.append(sid := self._surface(doc_id, field, key))
+                self.exact.setdefault(key, []).append(sid)
+        pinyin = pinyin_key(entry.pinyin)
+        keys = [(pinyin, "pinyin")]
+        if "v" in pinyin:
+            keys.append((pinyin.replace("v", "u"), "pinyin"))  # lü typed as lu, as many people do
+        keys.append((initials_key(entry.pinyin), "initials"))
+        for key, field in keys:
+            if key and key not in seen:
+                seen.add(key)
+                doc.surfaces.append(sid := self._surface(doc_id, field, key))
+                self.pinyin_exact.setdefault(key, []).append(sid)
+                if field == "pinyin":
+                    self.pinyin_sorted.append((key, sid))
+        for text, field in [(entry.en, "en"), *((t, "en_alternatives") for t in entry.en_alternatives)]:
+            folded = " ".join(words(text))
+            if folded and folded not in seen:
+                seen.add(folded)
+                doc.surfaces.append(self._surface(doc_id, field, folded))
+                self.vocabulary_set.update(folded.split())
+        self.folded_definitions[doc_id] = form_key(entry.definition_zh)
+        return doc_id
+
+    # -- editing -------------------------------------------------------------------------------------------
+
+    def add(self, entry: Entry) -> None:
+        new_words = set(words(entry.en)).union(*(words(t) for t in entry.en_alternatives)) - self.vocabulary_set
+        doc_id = self._add_doc(entry)
+        doc = self.docs[doc_id]
+        assert doc is not None
+        for sid in doc.surfaces:
+            field, text = self.s_field[sid], self.s_text[sid]
+            if field in _CJK_FIELDS:
+                if len(text) >= 3:
+                    for key in _neighbourhood(text):
+                        self.fuzzy_forms.add(key, sid)
+            elif field in ("pinyin", "initials"):
+                if field == "pinyin":
+                    bisect.insort(self.pinyin_sorted, (text, sid))
+                if len(text) >= 4:
+                    for key in _neighbourhood(text):
+                        self.fuzzy_pinyin.add(key, sid)
+            else:
+                for key in _word_keys(text):
+                    self.en_words.add(key, sid)
+        for key in _bigram_keys(self.folded_definitions[doc_id]):
+            self.def_zh.add(key, doc_id)
+        for key in _word_keys(entry.definition_en):
+            self.def_en.add(key, doc_id)
+        for word in sorted(new_words):
+            bisect.insort(self.vocabulary, word)
+            self.word_list.append(word)
+            if len(word) >= 4:
+                for key in _neighbourhood(word):
+                    self.fuzzy_words.add(key, len(self.word_list) - 1)
+
+    def remove(self, slug: str) -> None:
+        doc_id = self.by_slug.pop(slug, None)
+        if doc_id is None:
+            return
+        doc = self.docs[doc_id]
+        assert doc is not None
+        for sid in doc.surfaces:
+            text = self.s_text[sid]
+            for table in (self.exact, self.pinyin_exact):
+                sids = table.get(text)
+                if sids and sid in sids:
+                    rest = [s for s in sids if s != sid]
+                    if rest:
+                        table[text] = rest
+                    else:
+                        del table[text]
+            if self.s_field[sid] == "pinyin":
+                i = bisect.bisect_left(self.pinyin_sorted, (text, sid))
+                if i < len(self.pinyin_sorted) and self.pinyin_sorted[i] == (text, sid):
+                    del self.pinyin_sorted[i]
+        self.folded_definitions.pop(doc_id, None)
+        self.docs[doc_id] = None
+        self.live -= 1
+        self.dead += 1
+
+    def publish(self) -> None:
+        """Re-join the forms of the live concepts (for prefixes and fragments)."""
+        starts, surfaces, parts = [], [], []
+        pos = 1
+        for sid, text in enumerate(self.s_text):
+            if self.s_field[sid] in _CJK_FIELDS and self.docs[self.s_doc[sid]] is not None:
+                starts.append(pos)
+                surfaces.append(sid)
+                parts.append(text)
+                pos += len(text) + 1
+        joined = _SEP + _SEP.join(parts) + _SEP
+        # One assignment per attribute: a reader may pair a new `joined` with old offsets only for an instant,
+        # and checks every candidate against its surface text before using it.
+        self.joined_starts, self.joined_surfaces, self.joined = starts, surfaces, joined
+
+    def needs_rebuild(self) -> bool:
+        added = sum(
+            p.added_count
+            for p in (self.en_words, self.def_zh, self.def_en, self.fuzzy_forms, self.fuzzy_pinyin, self.fuzzy_words)
+        )
+        return self.dead > max(1000, self.live // 4) or added > max(200_000, 20 * self.live)
+
+    # -- searching -----------------------------------------------------------------------------------------
+
+    def search(self, query: str, *, limit: int, kind: str | None, footnoted: bool | None) -> list[Hit]:
+        ranker = _Ranker(self, limit, kind, footnoted)
+        ranker.run(query)
+        return ranker.top()
+
+
+class _Ranker:
+    """One query's walk through the tiers."""
+
+    def __init__(self, state: _State, limit: int, kind: str | None, footnoted: bool | None) -> None:
+        self.state = state
+        self.limit = limit
+        self.kind = kind
+        self.footnoted = footnoted
+        self.best: dict[int, tuple[float, str]] = {}
+
+    def _wanted(self, doc_id: int) -> _Doc | None:
+        doc = self.state.docs[doc_id] if 0 <= doc_id < len(self.state.docs) else None
+        if doc is None or doc_id in self.best:
+            return None
+        if self.kind is not None and doc.entry.kind != self.kind:
+            return None
+        if self.footnoted is not None and (doc.entry.footnote is not None) != self.footnoted:
+            return None
+        return doc
+
+    def _offer_surface(self, sid: int, score: float, matched: str | None = None) -> None:
+        state = self.state
+        doc_id = state.s_doc[sid]
+        if self._wanted(doc_id) is not None:
+            self.best[doc_id] = (round(score, 4), matched or state.s_field[sid])
+
+    def _offer_doc(self, doc_id: int, score: float, matched: str) -> None:
+        if self._wanted(doc_id) is not None:
+            self.best[doc_id] = (round(score, 4), matched)
+
+    def _full(self) -> bool:
+        return len(self.best) >= self.limit
+
+    def run(self, query: str) -> None:
+        q = form_key(query)
+        if not q:
+            return
+        tiers = (
+            self._exact,
+            self._prefix_and_fragment,
+            self._pinyin,
+            self._english,
+            self._definition,
+            self._fuzzy,
+        )
+        for tier in tiers:
+            tier(query, q)
+            if self._full():
+                return
+
+    def top(self) -> list[Hit]:
+        docs = self.state.docs
+
+        def rank(item: tuple[int, tuple[float, str]]) -> tuple[float, tuple[int, str]]:
+            doc = docs[item[0]]
+            return -item[1][0], doc.order if doc is not None else (1 << 31, "")
+
+        chosen = heapq.nsmallest(self.limit, self.best.items(), key=rank)
+        hits = []
+        for doc_id, (score, matched) in chosen:
+            doc = docs[doc_id]
+            if doc is not None:
+                hits.append(Hit(doc.entry.slug, score, matched))
+        return hits
+
+    # -- tiers ---------------------------------------------------------------------------------------------
+
+    def _exact(self, query: str, q: str) -> None:
+        state = self.state
+        traditional = q != _without_script_folding(query)
+        for sid in state.exact.get(q, ()):
+            field = state.s_field[sid]
+            # A Traditional query equal to the headword's key was typed in a Traditional form: say so.
+            matched = "hant" if field == "hans" and traditional else field
+            self._offer_surface(sid, 1.0 if field in ("hans", "hant") else 0.98, matched)
+        slug_doc = state.by_slug.get(query.strip())
+        if slug_doc is not None:
+            self._offer_doc(slug_doc, 0.99, "slug")
+
+    def _prefix_and_fragment(self, query: str, q: str) -> None:
+        state = self.state
+        joined, starts, surfaces = state.joined, state.joined_starts, state.joined_surfaces
+        traditional = q != _without_script_folding(query)
+        found = 0
+        pos = joined.find(q)
+        while pos >= 0 and found < TIER_CAP:
+            i = bisect.bisect_right(starts, pos) - 1
+            if i >= 0:
+                sid = surfaces[i]
+                text = state.s_text[sid]
+                start = starts[i]
+                if joined.startswith(text, start) and q in text:
+                    found += 1
+                    field = state.s_field[sid]
+                    matched = "hant" if field == "hans" and traditional else field
+                    coverage = len(q) / len(text)
+                    if pos == start:
+                        self._offer_surface(sid, 0.85 + 0.0999 * coverage, matched)
+                    else:
+                        self._offer_surface(sid, 0.75 + 0.0999 * coverage, matched)
+            pos = joined.find(q, pos + 1)
+        # Prefixes must outrank fragments even when the cap cut the scan short: both were scored in place.
+
+    def _pinyin(self, query: str, q: str) -> None:
+        if _CJK.search(q):
+            return
+        state = self.state
+        for key in _pinyin_variants(query):
+            for sid in state.pinyin_exact.get(key, ()):
+                field = state.s_field[sid]
+                self._offer_surface(sid, 0.74 if field == "pinyin" else 0.72, field)
+        if self._full():
+            return
+        for key in _pinyin_variants(query):
+            if len(key) < 2:
+                continue
+            pinyin_sorted = state.pinyin_sorted
+            i = bisect.bisect_left(pinyin_sorted, (key, -1))
+            taken = 0
+            while i < len(pinyin_sorted) and taken < TIER_CAP:
+                text, sid = pinyin_sorted[i]
+                if not text.startswith(key):
+                    break
+                taken += 1
+                self._offer_surface(sid, 0.60 + 0.0999 * len(key) / len(text), "pinyin")
+                i += 1
+
+    def _english(self, query: str, q: str) -> None:
+        query_words = content_words(query)
+        if not query_words:
+            return
+        self._english_words(query_words, fuzzy=False)
+
+    def _english_words(self, query_words: list[str], *, fuzzy: bool) -> None:
+        state = self.state
+        postings: list[npt.NDArray[np.int64]] = []
+        exact_words = True
+        for n, word in enumerate(query_words):
+            ids = state.en_words.get(hash(word)) if word in state.vocabulary_set else _EMPTY
+            if not len(ids) and (n == len(query_words) - 1 or len(word) >= 3):
+                ids = self._word_prefix(word)
+                exact_words = False
+            if not len(ids):
+                return
+            postings.append(ids)
+        postings.sort(key=len)
+        candidates = postings[0]
+        for ids in postings[1:]:
+            candidates = np.intersect1d(candidates, ids, assume_unique=True)
+            if not len(candidates):
+                return
+        phrase = " ".join(query_words)
+        for sid in candidates[:TIER_CAP].tolist():
+            text = state.s_text[sid]
+            length = len(content_words(text))
+            coverage = min(1.0, len(query_words) / max(1, length))
+            if fuzzy:
+                self._offer_surface(sid, 0.10 + 0.09 * coverage, state.s_field[sid] + "~")
+                continue
+            score = 0.45 + 0.12 * coverage
+            if exact_words:
+                score += 0.01
+            if phrase in text:
+                score += 0.01
+            if " ".join(content_words(text)) == phrase:
+                score = 0.5999
+            self._offer_surface(sid, score)
+
+    def _word_prefix(self, word: str) -> npt.NDArray[np.int64]:
+        vocabulary = self.state.vocabulary
+        i = bisect.bisect_left(vocabulary, word)
+        found: list[npt.NDArray[np.int64]] = []
+        while i < len(vocabulary) and vocabulary[i].startswith(word) and len(found) < 50:
+            found.append(self.state.en_words.get(hash(vocabulary[i])))
+            i += 1
+        return np.unique(np.concatenate(found)) if found else _EMPTY
+
+    def _definition(self, query: str, q: str) -> None:
+        state = self.state
+        if _CJK.search(q) and len(q) >= 2:
+            postings = sorted((state.def_zh.get(k) for k in _bigram_keys(q)), key=len)
+            candidates = postings[0]
+            for ids in postings[1:]:
+                candidates = np.intersect1d(candidates, ids, assume_unique=True)
+            taken = 0
+            for doc_id in candidates.tolist():
+                definition = state.folded_definitions.get(doc_id)
+                if definition is not None and q in definition:
+                    self._offer_doc(doc_id, 0.40, "definition.zh")
+                    taken += 1
+                    if taken >= TIER_CAP:
+                        break
+            return
+        query_words = content_words(query)
+        if not query_words or not any(w in state.vocabulary_set or len(w) > 3 for w in query_words):
+            return
+        postings = sorted((state.def_en.get(hash(w)) for w in query_words), key=len)
+        candidates = postings[0]
+        for ids in postings[1:]:
+            candidates = np.intersect1d(candidates, ids, assume_unique=True)
+        for doc_id in candidates[:TIER_CAP].tolist():
+            self._offer_doc(doc_id, 0.30 + 0.05 * min(1.0, len(query_words) / 5), "definition.en")
+
+    def _fuzzy(self, query: str, q: str) -> None:
+        state = self.state
+        if _CJK.search(q):
+            if len(q) >= 3:
+                self._fuzzy_in(state.fuzzy_forms, q, 0.25)
+            return
+        for key in _pinyin_variants(query):
+            if len(key) >= 4:
+                self._fuzzy_in(state.fuzzy_pinyin, key, 0.22)
+        if self._full():
+            return
+        query_words = content_words(query)
+        corrected = []
+        changed = False
+        for word in query_words:
+            if word in state.vocabulary_set or len(word) < 3:
+                corrected.append(word)
+                continue
+            fixes = self._corrections(word)
+            if not fixes:
+                return
+            corrected.append(fixes[0])
+            changed = True
+        if changed:
+            self._english_words(corrected, fuzzy=True)
+
+    def _fuzzy_in(self, postings: _Postings, key: str, score: float) -> None:
+        state = self.state
+        sids: set[int] = set()
+        for variant in _neighbourhood(key):
+            sids.update(postings.get(variant).tolist())
+            if len(sids) > TIER_CAP:
+                break
+        for sid in sorted(sids):
+            if sid < len(state.s_text) and within_one_edit(key, state.s_text[sid]):
+                field = state.s_field[sid]
+                self._offer_surface(sid, score - 0.01 * (len(state.s_text[sid]) != len(key)), field + "~")
+
+    def _corrections(self, word: str) -> list[str]:
+        """Vocabulary words one edit away from `word`, the most similar first."""
+        state = self.state
+        word_list = state.word_list
+        ids: set[int] = set()
+        for variant in _neighbourhood(word):
+            ids.update(state.fuzzy_words.get(variant).tolist())
+        found = {word_list[i] for i in ids if i < len(word_list) and within_one_edit(word, word_list[i])}
+        return sorted(found, key=lambda w: (abs(len(w) - len(word)), w))
+
+
+def _pinyin_variants(query: str) -> list[str]:
+    """The pinyin keys a Latin query may mean: tone numbers read as tones, or (g60, 5g) as written."""
+    toneless = pinyin_key(query)
+    raw = _NOT_ALNUM.sub("", strip_tones(fold(query)).replace("u:", "v"))
+    return [toneless] if raw == toneless or not raw else [toneless, raw]
+
+
+def _without_script_folding(query: str) -> str:
+    """The query folded like `form_key` but with its Chinese characters left in their script."""
+    out = []
+    for char in "".join(query.split()):
+        out.append(char if _CJK.match(char) else fold(char))
+    return "".join(out)

@@ -1,0 +1,146 @@
+"""The pure search core and its place in the glossary snapshot: keys, typo bounds, ranking, incremental edits."""
+
+import datetime as dt
+
+import pytest
+
+from app.core.search import Entry, SearchIndex, initials_key, pinyin_key, within_one_edit
+from app.search.index import TermSearch, entries
+from app.terms.glossary import Glossary
+from app.terms.schemas import Definition, Kind, TermRecord
+
+
+def _entry(slug: str, hans: str, pinyin: str, en: str, **more: object) -> Entry:
+    return Entry(slug=slug, hans=hans, forms=(), pinyin=pinyin, en=en, **more)  # type: ignore[arg-type]
+
+
+SIX = _entry("liu-fu-liu-jin", "六服六进", "liù fú liù jìn", "Six Services in Six Places", footnote=7, kind="programme")
+DATA = _entry("shu-ju-de-di", "数据得地", "shù jù dé dì", "Data-Based Land Allocation", footnote=8, kind="programme")
+GREEN = _entry("lv-se", "绿色", "lǜ sè", "Green", kind="concept")
+
+
+@pytest.mark.parametrize("typed", ["shù jù dé dì", "shu4 ju4 de2 di4", "Shuju Dedi", "shujudedi", "SHU JU DE DI"])
+def test_every_spelling_of_pinyin_has_one_key(typed: str):
+    assert pinyin_key(typed) == "shujudedi"
+
+
+@pytest.mark.parametrize("typed", ["lǜ sè", "lü se", "lu:se", "lv4 se4"])
+def test_u_umlaut_is_v_however_typed(typed: str):
+    assert pinyin_key(typed) == "lvse"
+
+
+def test_digits_of_a_headword_are_not_tone_numbers():
+    assert pinyin_key("1+22+3 dà ān quán") == "1223daanquan"
+    assert pinyin_key("cháng sān jiǎo G60") == "changsanjiaog60"
+
+
+def test_initials_keep_numbers_whole():
+    assert initials_key("liù fú liù jìn") == "lflj"
+    assert initials_key("1+22+3 dà ān quán gōng zuò tǐ xì") == "1223daqgztx"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "near"),
+    [
+        ("lflj", "lfjl", True),  # neighbours swapped
+        ("lflj", "lflx", True),  # one substituted
+        ("lflj", "lfj", True),  # one deleted
+        ("data", "dta", True),
+        ("lflj", "jlfl", False),
+        ("abcd", "badc", False),  # two swaps
+        ("", "a", True),
+        ("ab", "abcd", False),
+    ],
+)
+def test_one_edit_means_one(a: str, b: str, near: bool):
+    assert within_one_edit(a, b) is near
+    assert within_one_edit(b, a) is near
+
+
+def test_an_edit_is_searchable_at_once_and_a_removal_is_gone_at_once():
+    index = SearchIndex([SIX])
+    assert index.search("sjdd") == []
+    index.add([DATA])
+    assert [h.slug for h in index.search("sjdd")] == ["shu-ju-de-di"]
+    assert [h.slug for h in index.search("dta for land")] == ["shu-ju-de-di"]  # the fuzzy tables too
+    assert [h.slug for h in index.search("数据得")] == ["shu-ju-de-di"]
+    index.remove(["shu-ju-de-di"])
+    for q in ["sjdd", "数据得地", "data", "shujudedi", "shujudedu"]:
+        assert index.search(q) == [], q
+
+
+def test_replacing_an_entry_drops_its_old_forms():
+    index = SearchIndex([DATA])
+    renamed = _entry("shu-ju-de-di", "数据供地", "shù jù gōng dì", "Land by Data")
+    index.update([renamed], ())
+    assert [h.matched for h in index.search("数据得地")] == ["hans~"]  # only a typo away now
+    assert index.search("Allocation") == []
+    assert [(h.slug, h.matched) for h in index.search("数据供地")] == [("shu-ju-de-di", "hans")]
+    assert len(index) == 1
+
+
+def test_many_removals_rebuild_the_tables_and_keep_the_rest():
+    many = [_entry(f"t-{i}", f"测试词{i}", "cè shì cí", f"Test {i}") for i in range(1500)]
+    index = SearchIndex([SIX, *many])
+    index.remove([e.slug for e in many])
+    assert len(index) == 1
+    assert [h.slug for h in index.search("lflj")] == ["liu-fu-liu-jin"]
+    assert index.search("测试词") == []
+
+
+def test_equal_scores_keep_the_glossary_order():
+    twins = [_entry(slug, hans, "cè shì", "Test") for slug, hans in [("b", "测试乙"), ("a", "测试甲"), ("c", "测试丙")]]
+    footnoted = _entry("z", "测试丁", "cè shì", "Test", footnote=3)
+    index = SearchIndex([*twins, footnoted])
+    assert [h.slug for h in index.search("测试")] == ["z", "a", "b", "c"]
+
+
+def test_filters_and_limit():
+    index = SearchIndex([SIX, DATA, GREEN])
+    assert [h.slug for h in index.search("programme services data land green", limit=5)] == []
+    assert {h.slug for h in index.search("六", kind="programme")} == {"liu-fu-liu-jin"}
+    assert {h.slug for h in index.search("lvse", footnoted=False)} == {"lv-se"}
+    assert index.search("lvse", footnoted=True) == []
+    assert [h.slug for h in index.search("lüse")] == ["lv-se"]
+    assert [h.slug for h in index.search("luse")] == ["lv-se"]  # ü typed as u
+
+
+def _record(slug: str, hans: str, pinyin: str, en: str, aliases: list[str] | None = None) -> TermRecord:
+    now = dt.datetime(2024, 1, 8, tzinfo=dt.UTC)
+    return TermRecord(
+        slug=slug,
+        hans=hans,
+        pinyin=pinyin,
+        en=en,
+        aliases=aliases or [],
+        definition=Definition(zh="报告中的一个词。", en="A term of the report."),
+        kind=Kind.concept,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def test_the_glossary_keeps_search_in_step_with_its_edits():
+    glossary = Glossary([TermSearch()])
+    glossary.apply([_record("shu-ju-de-di", "数据得地", "shù jù dé dì", "Data-Based Land Allocation")], [], 1)
+    search = glossary.index(TermSearch)
+    assert [h.matched for h in search.search("資料得地")] == ["hant"]
+    glossary.apply([_record("jing-wei-wang-ge", "精微网格", "jīng wēi wǎng gé", "Fine Grid", ["精网微格"])], [], 2)
+    assert [(h.slug, h.matched) for h in search.search("精網微格")] == [("jing-wei-wang-ge", "alias")]
+    glossary.apply([], ["shu-ju-de-di"], 3)
+    assert search.search("数据得地") == []
+
+
+def test_forms_converted_in_one_batch_equal_forms_converted_one_by_one():
+    from app.core.forms import written_forms
+
+    records = [
+        _record("shu-ju-de-di", "数据得地", "shù jù dé dì", "x"),
+        _record("ying-ji", "“应急365”综合管理平台", "yìng jí 365 zōng hé guǎn lǐ píng tái", "x", ["应急365"]),
+        _record("ruan-jian", "软件信息服务", "ruǎn jiàn xìn xī fú wù", "x"),
+    ]
+    for record, entry in zip(records, entries(records), strict=True):
+        batch = {text for text, field in entry.forms} | {entry.hans}
+        alone = set().union(*(written_forms(f) for f in [record.hans, *record.aliases]))
+        assert batch == alone
