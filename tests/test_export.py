@@ -261,7 +261,8 @@ def test_deepl_entries_follow_deepls_rules_and_include_aliases(client: AppClient
     for line in lines:
         source, target = line.split("\t")  # exactly one tab
         for phrase in (source, target):
-            assert phrase and phrase == phrase.strip()
+            assert phrase
+            assert phrase == phrase.strip()
             assert not any(ord(c) < 32 or 127 <= ord(c) <= 159 or c in "\u2028\u2029" for c in phrase)
     assert len(sources) == len(set(sources))
     pairs = dict(line.split("\t") for line in lines)
@@ -281,7 +282,7 @@ def test_google_glossary_is_an_equivalent_term_set_with_language_code_header(cli
     rows = list(csv.reader(io.StringIO(export(client, "google").decode("utf-8"), newline="")))
     assert rows[0] == ["zh-CN", "en", "description"]
     assert len(rows) - 1 == SEED_CONCEPTS
-    assert ["新质生产力"] == [r[0] for r in rows if r[0] == "新质生产力"]
+    assert [r[0] for r in rows if r[0] == "新质生产力"] == ["新质生产力"]
     traditional = list(csv.reader(io.StringIO(export(client, "google", script="tw").decode(), newline="")))
     assert traditional[0][0] == "zh-TW"
     assert "數據得地" in {r[0] for r in traditional}

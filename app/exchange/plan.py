@@ -69,11 +69,12 @@ def plan_import(
     form_claims: dict[str, tuple[str, int]] = {}
     accepted: list[tuple[RawEntry, TermFields]] = []
     for entry, fields in valid:
-        reasons = []
         if fields.slug in first_with_slug:
-            reasons.append(f"the slug {fields.slug!r} is also used by entry {first_with_slug[fields.slug]}")
-        else:
-            first_with_slug[fields.slug] = entry.number
+            reason = f"the slug {fields.slug!r} is also used by entry {first_with_slug[fields.slug]}"
+            plan.rejected.append(Outcome(entry.number, entry.line, fields.slug, reason))
+            continue
+        first_with_slug[fields.slug] = entry.number
+        reasons = []
         for key in lookup_keys(fields.hans, fields.aliases):
             claim = form_claims.get(key)
             if claim is not None and claim[0] != fields.slug:
