@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.core.normalize import fold
 from app.core.script import Script, convert, to_script
@@ -52,6 +53,7 @@ def protects(config: str) -> bool:
     return config in _TO_TRADITIONAL or config in _TO_SIMPLIFIED
 
 
+@lru_cache(maxsize=1 << 16)  # a text repeats its terms; so do the texts sent
 def protected_form(surface: str, form: WrittenForm, localised: bool, config: str) -> str:
     """What a term written as `surface` becomes under `config`.
 

@@ -1,0 +1,51 @@
+"""POST /v1/convert on 100 KB of report text through the real app, against raw OpenCC in the same run.
+
+.venv/bin/python -m bench.convert_bench [--sizes 0,100000] [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import opencc
+
+from app.annotate.index import TermAnnotator
+from bench.annotate_glossary import app_client, best_of, make_database, report_text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="0,100000", help="synthetic concepts added to the seed")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "glossary-bench")
+    args = parser.parse_args()
+    args.dir.mkdir(exist_ok=True)
+    text = report_text(100_000)
+    print(f"text: {len(text.encode()):,} bytes of report text (Simplified)")
+    print("| concepts | config | protect_terms | raw OpenCC ms | app ms | ratio |")
+    print("|---:|---|---|---:|---:|---:|")
+    for size in (int(s) for s in args.sizes.split(",")):
+        url = make_database(args.dir, size)
+        with app_client(url) as client:
+            glossary = client.app.state.glossary
+            glossary.index(TermAnnotator).wait_until_current()
+            for config in ("s2twp", "s2hk"):
+                converter = opencc.OpenCC(config)
+                raw = best_of(lambda c=converter: c.convert(text), args.repeat)
+                for protect in (True, False):
+
+                    def app(config: str = config, protect: bool = protect) -> None:
+                        body = {"text": text, "config": config, "protect_terms": protect}
+                        assert client.post("/v1/convert", json=body).status_code == 200
+
+                    ours = best_of(app, args.repeat)
+                    print(
+                        f"| {len(glossary):,} | {config} | {str(protect).lower()} | {raw * 1e3:.1f} | "
+                        f"{ours * 1e3:.1f} | {ours / raw:.2f}× |"
+                    )
+
+
+if __name__ == "__main__":
+    main()
