@@ -33,6 +33,7 @@ dead until enough garbage accumulates to rebuild.
 from __future__ import annotations
 
 import bisect
+import gc
 import heapq
 import re
 import threading
@@ -84,6 +85,26 @@ class Hit:
 # --- text keys -------------------------------------------------------------------------------------------
 
 
+class _TonelessTable(dict[int, str]):
+    """`strip_tones` one code point at a time, for `str.translate` (pinyin is precomposed: ǜ, not u + marks)."""
+
+    def __missing__(self, codepoint: int) -> str:
+        char = chr(codepoint)
+        plain = char if codepoint < 0x80 else strip_tones(char)
+        self[codepoint] = plain
+        return plain
+
+
+_TONELESS = _TonelessTable()
+
+
+def _strip_tones(text: str) -> str:
+    if text.isascii():
+        return text
+    plain = text.translate(_TONELESS)
+    return plain if plain.isascii() else strip_tones(text)  # combining marks typed apart: the careful way
+
+
 def form_key(text: str) -> str:
     """How a written form (or a Chinese query) is compared: folded, without whitespace."""
     return "".join(fold(text).split())
@@ -94,7 +115,7 @@ def pinyin_key(text: str) -> str:
 
     `shù jù dé dì`, `shu4 ju4 de2 di4`, `Shuju Dedi` and `shujudedi` all give `shujudedi`.
     """
-    base = strip_tones(fold(text)).replace("u:", "v")
+    base = _strip_tones(fold(text)).replace("u:", "v")
     return _TONE_DIGIT.sub("", _NOT_ALNUM.sub("", base))
 
 
@@ -104,7 +125,7 @@ def initials_key(pinyin: str) -> str:
     A token that is not a syllable (12345, 1+22+3) is kept whole.
     """
     out = []
-    for token in strip_tones(fold(pinyin)).split():
+    for token in _strip_tones(fold(pinyin)).split():
         token = _NOT_ALNUM.sub("", token)
         if token:
             out.append(token[0] if token.isalpha() else token)
@@ -112,7 +133,8 @@ def initials_key(pinyin: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
+    # For ASCII, folding is lowercasing; English renderings and definitions are nearly always ASCII.
+    return _WORD.findall(text.lower() if text.isascii() else fold(text))
 
 
 def content_words(text: str) -> list[str]:
@@ -195,7 +217,27 @@ def _neighbourhood(text: str) -> set[int]:
 
 
 def _bigram_keys(text: str) -> set[int]:
-    return {hash(text[i : i + 2]) for i in range(len(text) - 1)}
+    return {ord(text[i]) << 21 | ord(text[i + 1]) for i in range(len(text) - 1)}
+
+
+def _bigram_postings(texts: dict[int, str]) -> _Postings:
+    """The bigram index of many texts at once, in NumPy: a Python loop over every bigram of 100,000
+    definitions would take longer than the whole rest of the build."""
+    if not texts:
+        return _Postings()
+    ids = np.fromiter(texts.keys(), dtype=np.int64, count=len(texts))
+    joined = _SEP.join(texts.values())
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    lengths = np.fromiter((len(t) + 1 for t in texts.values()), dtype=np.int64, count=len(texts))
+    owner = np.repeat(ids, lengths)[: len(codes)]
+    keys = codes[:-1] << 21 | codes[1:]
+    keep = (codes[:-1] != ord(_SEP)) & (codes[1:] != ord(_SEP))
+    keys, owner = keys[keep], owner[:-1][keep]
+    order = np.lexsort((owner, keys))
+    keys, owner = keys[order], owner[order]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
+    return _Postings(keys[first], owner[first])
 
 
 def _word_keys(text: str) -> set[int]:
@@ -224,7 +266,18 @@ class SearchIndex:
 
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
         self._lock = threading.Lock()
-        self._state = _State.build(list(entries))
+        self._state = self._build(list(entries))
+
+    @staticmethod
+    def _build(entries: list[Entry]) -> _State:
+        # The build allocates millions of small objects that all live on: collecting them is wasted work.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return _State.build(entries)
+        finally:
+            if enabled:
+                gc.enable()
 
     def __len__(self) -> int:
         return self._state.live
@@ -246,7 +299,7 @@ class SearchIndex:
                 state.add(entry)
             state.publish()
             if state.needs_rebuild():
-                self._state = _State.build([d.entry for d in state.docs if d is not None])
+                self._state = self._build([d.entry for d in state.docs if d is not None])
 
     def search(
         self, query: str, *, limit: int = 20, kind: str | None = None, footnoted: bool | None = None
@@ -289,7 +342,7 @@ class _State:
     @classmethod
     def build(cls, entries: list[Entry]) -> _State:
         state = cls()
-        en_pairs, zh_pairs, def_en_pairs = _PairCollector(), _PairCollector(), _PairCollector()
+        en_pairs, def_en_pairs = _PairCollector(), _PairCollector()
         forms_pairs, pinyin_pairs = _PairCollector(), _PairCollector()
         for entry in entries:
             doc_id = state._add_doc(entry)
@@ -305,11 +358,9 @@ class _State:
                         pinyin_pairs.extend(_neighbourhood(text), sid)
                 else:
                     en_pairs.extend(_word_keys(text), sid)
-            definition = state.folded_definitions[doc_id]
-            zh_pairs.extend(_bigram_keys(definition), doc_id)
             def_en_pairs.extend(_word_keys(entry.definition_en), doc_id)
         state.en_words = en_pairs.build()
-        state.def_zh = zh_pairs.build()
+        state.def_zh = _bigram_postings(state.folded_definitions)
         state.def_en = def_en_pairs.build()
         state.fuzzy_forms = forms_pairs.build()
         state.fuzzy_pinyin = pinyin_pairs.build()
@@ -713,7 +764,7 @@ class _Ranker:
 def _pinyin_variants(query: str) -> list[str]:
     """The pinyin keys a Latin query may mean: tone numbers read as tones, or (g60, 5g) as written."""
     toneless = pinyin_key(query)
-    raw = _NOT_ALNUM.sub("", strip_tones(fold(query)).replace("u:", "v"))
+    raw = _NOT_ALNUM.sub("", _strip_tones(fold(query)).replace("u:", "v"))
     return [toneless] if raw == toneless or not raw else [toneless, raw]
 
 

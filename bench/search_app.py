@@ -1,0 +1,21 @@
+"""The real app for the search benchmark, plus one bare route returning a constant dict (the ratio's baseline).
+
+uvicorn --factory bench.search_app:create      (database from DATABASE_URL, as the app reads it)
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app.config import Settings
+from app.main import create_app
+
+
+def create() -> FastAPI:
+    app = create_app(Settings())
+
+    @app.get("/bench/bare", include_in_schema=False)
+    def bare() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,314 @@
+"""Search and lookup at scale: a synthetic glossary of N concepts (plus the real seed, whose terms are the ones
+searched for), served by the real app under uvicorn on 127.0.0.1.
+
+Reports
+- startup of the server process (DB load + Glossary.apply + every derived index) and its peak memory (VmHWM);
+- the same build measured in this process, phase by phase: DB load, Glossary.apply, the search index alone;
+- p50/p95/p99 latency of `GET /v1/search` per query kind, one connection, next to `GET /healthz` measured
+  in the same run (the floor), and where the intended seed term ranked;
+- `GET /v1/terms/{key}` throughput under wrk at 50 connections as a ratio to a bare route of the same app.
+
+    .venv/bin/python -m bench.search_bench --concepts 100000
+
+wrk is needed for the throughput part (`apt-get install -y wrk`); without it the script says so and stops.
+The generated database is kept in --cache-dir (default: the system temp dir) and reused by later runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from alembic import command
+from sqlalchemy.orm import Session
+
+from app.cli import alembic_config
+from app.config import PROJECT_DIR
+from app.core.script import convert
+from app.core.search import initials_key, pinyin_key
+from app.db import make_engine
+from app.indexes import derived_indexes
+from app.search.index import TermSearch
+from app.seeding import load
+from app.terms import repository
+from app.terms.glossary import Glossary
+from bench.synthetic import concepts
+
+# Seed terms searched for (their slugs), and how each kind of query is typed from the record.
+TARGETS = [
+    "shu-ju-de-di",
+    "liu-fu-liu-jin",
+    "xin-zhi-sheng-chan-li",
+    "zhi-gai-shu-zhuan",
+    "jing-wei-wang-ge",
+    "kun-ru-yi",
+    "ying-ji-365-zong-he-guan-li-ping-tai",
+    "1-22-3-da-an-quan-gong-zuo-ti-xi",
+    "you-hua-ying-shang-huan-jing-25-tiao",
+    "ii-xing-da-cheng-shi",
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    hans: str
+    pinyin: str
+    en: str
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def _swap(text: str) -> str:
+    """A typo: the last two characters swapped (lflj → lfjl), or the first two if they are the same."""
+    if len(text) < 3:
+        return text
+    if text[-1] != text[-2]:
+        return text[:-2] + text[-1] + text[-2]
+    return text[1] + text[0] + text[2:]
+
+
+def _toneless(pinyin: str) -> str:
+    return " ".join(pinyin_key(s) for s in pinyin.split())
+
+
+def _tone_numbers(pinyin: str) -> str:
+    out = []
+    for syllable in pinyin.split():
+        tone = next(
+            (
+                str(i)
+                for i, m in enumerate("\u0304\u0301\u030c\u0300", 1)
+                if m in unicodedata.normalize("NFD", syllable)
+            ),
+            "",
+        )
+        out.append(pinyin_key(syllable) + tone)
+    return " ".join(out)
+
+
+def _english(record: Target) -> str:
+    words = re.findall(r"[A-Za-z]+", record.en)
+    return " ".join(words[:3]).lower()
+
+
+def _english_typo(record: Target) -> str:
+    words = _english(record).split()
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    words[longest] = _swap(words[longest][:-1]) + words[longest][-1] if len(words[longest]) > 3 else words[longest]
+    return " ".join(words)
+
+
+QUERY_KINDS: dict[str, Callable[[Target], str]] = {
+    "simplified": lambda r: r.hans,
+    "traditional tw (s2tw)": lambda r: convert(r.hans, "s2tw"),
+    "phrase-localised twp (s2twp)": lambda r: convert(r.hans, "s2twp"),
+    "hong kong (s2hk)": lambda r: convert(r.hans, "s2hk"),
+    "pinyin, spaced, toneless": lambda r: _toneless(r.pinyin),
+    "pinyin, no spaces": lambda r: pinyin_key(r.pinyin),
+    "pinyin, tone numbers": lambda r: _tone_numbers(r.pinyin),
+    "initials": lambda r: initials_key(r.pinyin),
+    "english words": _english,
+    "typo, initials": lambda r: _swap(initials_key(r.pinyin)),
+    "typo, english": _english_typo,
+    "full-width": lambda r: _fullwidth(r.hans),
+    "roman numeral look-alike": lambda r: r.hans.replace("Ⅱ", "II"),
+    "fragment (last 2 characters)": lambda r: r.hans.replace("”", "")[-2:],
+}
+
+
+def build_database(path: Path, count: int) -> str:
+    url = f"sqlite:///{path}"
+    if path.exists():
+        print(f"reusing {path}")
+        return url
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    partial_url = f"sqlite:///{partial}"
+    command.upgrade(alembic_config(partial_url), "head")
+    engine = make_engine(partial_url)
+    load(engine, PROJECT_DIR / "seeds")
+    started = time.perf_counter()
+    entries = list(concepts(count))
+    print(f"generated {count:,} synthetic concepts in {time.perf_counter() - started:.1f} s")
+    with Session(engine) as session:
+        seed_slugs = repository.live_slugs(session)
+        seed_keys = {k for r in repository.load_changed(session, 0)[0] for k in (r.hans, *r.aliases)}
+        entries = [e for e in entries if e.slug not in seed_slugs and e.hans not in seed_keys]
+        started = time.perf_counter()
+        repository.insert_many(session, entries)
+        session.commit()
+    print(f"inserted {len(entries):,} in {time.perf_counter() - started:.1f} s")
+    engine.dispose()
+    partial.rename(path)
+    return url
+
+
+def measure_build(url: str) -> dict[str, float]:
+    engine = make_engine(url)
+    started = time.perf_counter()
+    with Session(engine) as session:
+        changed, deleted, revision = repository.load_changed(session, 0)
+    loaded = time.perf_counter()
+    glossary = Glossary(derived_indexes())
+    glossary.apply(changed, deleted, revision)
+    applied = time.perf_counter()
+    TermSearch().reset(changed)
+    search_alone = time.perf_counter() - applied
+    engine.dispose()
+    return {
+        "concepts": len(changed),
+        "db_load_s": loaded - started,
+        "glossary_apply_s": applied - loaded,
+        "search_index_s": search_alone,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def peak_memory_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return cuts[49], cuts[94], cuts[98]
+
+
+def timed_gets(client: httpx.Client, urls: list[str], rounds: int) -> list[float]:
+    samples = []
+    for _ in range(rounds):
+        for url in urls:
+            started = time.perf_counter()
+            response = client.get(url)
+            samples.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+    return samples
+
+
+def wrk(url: str, seconds: int) -> float:
+    out = subprocess.run(
+        ["wrk", "-t2", "-c50", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
+    ).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not match or "Non-2xx" in out:
+        raise SystemExit(f"wrk failed or saw errors:\n{out}")
+    return float(match.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--concepts", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=30, help="passes over each kind's queries (10 queries a pass)")
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()))
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: `apt-get update && apt-get install -y wrk`, then run again")
+
+    db_path = args.cache_dir / f"glossary-search-bench-{args.concepts}.db"
+    url = build_database(db_path, args.concepts)
+    build = measure_build(url)
+    print(json.dumps(build))
+
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "REFRESH_INTERVAL": "3600"}
+    uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "bench.search_app:create", "--port", str(port)]
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [*uvicorn, "--host", "127.0.0.1", "--log-level", "warning", "--no-access-log"],
+        env=env,
+        cwd=PROJECT_DIR,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            while True:
+                if server.poll() is not None:
+                    raise SystemExit("the server exited during startup")
+                if time.perf_counter() - started > 300:
+                    raise SystemExit("the server did not start within 300 s")
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            startup = time.perf_counter() - started
+            report_search(client, args.rounds)
+            lookup = f"{base}/v1/terms/{quote('數據得地')}"
+            client.get(lookup).raise_for_status()
+            bare_rps = wrk(f"{base}/bench/bare", args.wrk_seconds)
+            lookup_rps = wrk(lookup, args.wrk_seconds)
+            memory = peak_memory_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print()
+    print(f"concepts: {build['concepts']:,}")
+    print(
+        f"server startup to first healthy answer: {startup:.1f} s; peak memory of the server (VmHWM): {memory:.0f} MB"
+    )
+    print(
+        f"in-process build: DB load {build['db_load_s']:.1f} s, Glossary.apply incl. all derived indexes "
+        f"{build['glossary_apply_s']:.1f} s, of which the search index alone {build['search_index_s']:.1f} s"
+    )
+    print(f"GET /v1/terms/{{key}} (数據得地 in Taiwan form) under wrk -c50: {lookup_rps:,.0f} req/s")
+    print(f"bare route of the same app: {bare_rps:,.0f} req/s; ratio {lookup_rps / bare_rps:.2f}")
+
+
+def report_search(client: httpx.Client, rounds: int) -> None:
+    records = {}
+    for slug in TARGETS:
+        response = client.get(f"/v1/terms/{slug}")
+        response.raise_for_status()
+        term = response.json()
+        records[slug] = Target(hans=term["hans"], pinyin=term["pinyin"], en=term["en"])
+    health = timed_gets(client, ["/healthz"] * 10, rounds)
+    p50, p95, p99 = percentiles(health)
+    print("| query kind | example | p50 ms | p95 ms | p99 ms | intended term: top 1 / top 3 |")
+    print("|---|---|---|---|---|---|")
+    print(f"| GET /healthz (floor) | | {p50:.2f} | {p95:.2f} | {p99:.2f} | |")
+    for kind, typed in QUERY_KINDS.items():
+        queries = [(slug, typed(r)) for slug, r in records.items()]
+        queries = [(slug, q) for slug, q in queries if q.strip()]
+        if kind == "roman numeral look-alike":
+            queries = [(s, q) for s, q in queries if "II" in q]
+        if kind == "full-width":
+            queries = [(s, q) for s, q in queries if any("!" <= c <= "~" for c in records[s].hans)]
+        urls = [f"/v1/search?q={quote(q)}" for _, q in queries]
+        samples = timed_gets(client, urls, max(1, rounds * 10 // len(urls)))
+        top1 = top3 = 0
+        for slug, q in queries:
+            slugs = [i["term"]["slug"] for i in client.get("/v1/search", params={"q": q}).json()["items"]]
+            top1 += slugs[:1] == [slug]
+            top3 += slug in slugs[:3]
+        p50, p95, p99 = percentiles(samples)
+        found = f"{top1}/{len(queries)} / {top3}/{len(queries)}"
+        print(f"| {kind} | {queries[0][1]} | {p50:.2f} | {p95:.2f} | {p99:.2f} | {found} |")
+
+
+if __name__ == "__main__":
+    main()
