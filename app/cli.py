@@ -14,6 +14,8 @@ from app.config import get_settings
 cli = typer.Typer(help="Policy Glossary: a bilingual glossary of Chinese policy terms.", no_args_is_help=True)
 seeds_cli = typer.Typer(help="The seed glossary in seeds/.", no_args_is_help=True)
 cli.add_typer(seeds_cli, name="seeds")
+keys_cli = typer.Typer(help="API keys for editors and admins.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
 console = Console()
 
 
@@ -128,6 +130,73 @@ def lookup(
     if term.note:
         table.add_row("note", term.note)
     console.print(table)
+
+
+@keys_cli.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")],
+    scope: Annotated[str, typer.Option(help="editor (write terms, import) or admin (manage keys).")] = "editor",
+) -> None:
+    """Create a key; it is printed once, as the last line, and only its hash is stored."""
+    from sqlalchemy.orm import Session
+
+    from app.auth import Scope, create_key
+    from app.db import make_engine, writer
+
+    try:
+        chosen = Scope(scope)
+    except ValueError as exc:
+        raise typer.BadParameter("scope must be editor or admin") from exc
+    engine = make_engine(get_settings().database_url)
+    try:
+        with Session(writer(engine), expire_on_commit=False) as session, session.begin():
+            row, key = create_key(session, name=name, scope=chosen)
+    finally:
+        engine.dispose()
+    console.print(f"key {row.id} ({row.name}, {row.scope}) created; store it now, it is not shown again:")
+    typer.echo(key)
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """List keys (never the keys themselves)."""
+    from sqlalchemy.orm import Session
+
+    from app.auth import list_keys
+    from app.db import make_engine
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        with Session(engine) as session:
+            rows = list_keys(session)
+    finally:
+        engine.dispose()
+    table = Table("id", "name", "scope", "prefix", "created", "revoked")
+    for row in rows:
+        table.add_row(
+            str(row.id), row.name, row.scope, row.prefix + "…", str(row.created_at), str(row.revoked_at or "")
+        )
+    console.print(table)
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id (see `glossary keys list`).")]) -> None:
+    """Revoke a key: requests with it answer 401 from now on."""
+    from sqlalchemy.orm import Session
+
+    from app.auth import revoke_key
+    from app.db import make_engine, writer
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        with Session(writer(engine)) as session, session.begin():
+            revoked = revoke_key(session, key_id)
+    finally:
+        engine.dispose()
+    if not revoked:
+        console.print(f"no live key has the id {key_id}")
+        raise typer.Exit(1)
+    console.print(f"key {key_id} revoked")
 
 
 @cli.command("export")

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     refresh_interval: float = Field(
         default=0.5, gt=0, description="Seconds between checks for edits made by other processes."
     )
+    rate_limit_per_minute: int | None = Field(
+        default=None, ge=1, description="Requests a minute per client address and per API key; unset: no limit."
+    )
     seeds_dir: Path = PROJECT_DIR / "seeds"
     migrations_dir: Path = PROJECT_DIR / "migrations"
     sources_dir: Path = PROJECT_DIR.parent / "shared" / "sources"

@@ -7,18 +7,22 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.annotate.routes import router as annotate_router
 from app.api import problems
-from app.api.deps import EngineDep
+from app.api.deps import EngineDep, GlossaryDep
+from app.api.middleware import ContentTypeMiddleware, RateLimitMiddleware, RequestContextMiddleware
 from app.config import Settings, get_settings
 from app.convert.routes import router as convert_router
 from app.db import make_engine
 from app.errors import UnavailableError, responses
+from app.exchange.routes import router as exchange_router
 from app.indexes import derived_indexes
+from app.keys.routes import router as keys_router
 from app.search.routes import router as search_router
 from app.terms.glossary import Glossary
 from app.terms.routes import router as terms_router
@@ -62,11 +66,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=_Utf8JSONResponse,
     )
     problems.install(app)
+    # Added innermost first: a request meets the request id, then the body limit (413 before anything
+    # parses or authenticates), then the content type (415), then the rate limit.
+    if settings.rate_limit_per_minute:
+        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(ContentTypeMiddleware)
     app.add_middleware(problems.BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
     app.include_router(terms_router)
     app.include_router(search_router)
+    app.include_router(keys_router)
     app.include_router(convert_router)
     app.include_router(annotate_router)
+    app.include_router(exchange_router)
 
     @app.get("/healthz", response_model=Health, tags=["health"], responses=responses(UnavailableError))
     def healthz(engine: EngineDep) -> Health:
@@ -78,7 +90,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise UnavailableError("the database does not answer") from exc
         return Health(status="ok")
 
+    @app.get("/metrics", tags=["health"], response_class=PlainTextResponse)
+    def metrics(glossary: GlossaryDep) -> PlainTextResponse:
+        """Prometheus metrics of this process (requests, latency, glossary size and revision)."""
+        GLOSSARY_CONCEPTS.set(len(glossary))
+        GLOSSARY_REVISION.set(glossary.revision)
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
     return app
+
+
+GLOSSARY_CONCEPTS = Gauge("glossary_concepts", "Live concepts in this process's glossary snapshot")
+GLOSSARY_REVISION = Gauge("glossary_revision", "Database revision this process's glossary snapshot is at")
 
 
 class _Utf8JSONResponse(JSONResponse):

@@ -104,6 +104,7 @@ class Glossary:
         self._loaded = False
         self._by_slug: dict[str, TermRecord] = {}
         self._by_key: dict[str, str] = {}
+        self._gone: set[str] = set()
         self._order: list[tuple[int, str]] = []
         self._rendered: OrderedDict[tuple[str, int, Script], tuple[bytes, str]] = OrderedDict()
         self._lock = threading.Lock()
@@ -126,8 +127,10 @@ class Glossary:
         with self._lock:
             for slug in deleted:
                 self._drop(slug)
+                self._gone.add(slug)
             for record in changed:
                 self._drop(record.slug)
+                self._gone.discard(record.slug)
                 self._by_slug[record.slug] = record
                 for key in lookup_keys(record.hans, record.aliases):
                     self._by_key[key] = record.slug
@@ -156,6 +159,14 @@ class Glossary:
             slug = self._by_key.get(fold(key.strip()))
             record = self._by_slug.get(slug) if slug else None
         return record
+
+    def is_gone(self, slug: str) -> bool:
+        """Whether `slug` was a concept that has been deleted."""
+        return slug in self._gone
+
+    def etags(self, record: TermRecord) -> set[str]:
+        """The ETags of every representation (each script) of `record`."""
+        return {self.rendered(record, script)[1] for script in Script}
 
     def page(
         self, *, kind: str | None, footnoted: bool | None, limit: int, cursor: str | None

@@ -359,8 +359,10 @@ def live_slugs(session: Session) -> set[str]:
     return set(session.execute(select(models.Concept.slug).where(models.Concept.deleted_at.is_(None))).scalars())  # type: ignore[union-attr]
 
 
-def insert_many(session: Session, entries: Sequence[TermFields], *, now: dt.datetime | None = None) -> int:
-    """Create many new concepts at once (bulk statements, one revision); for imports and benchmarks.
+def insert_many(
+    session: Session, entries: Sequence[TermFields], *, actor: str = "system", now: dt.datetime | None = None
+) -> int:
+    """Create many new concepts at once (bulk statements, one revision, a history entry each).
 
     Every slug must be new. Returns the revision the concepts were stamped with.
     """
@@ -431,6 +433,18 @@ def insert_many(session: Session, entries: Sequence[TermFields], *, now: dt.date
     if unknown:
         raise UnknownRelatedError(", ".join(unknown[:10]))
     relations = [{"concept_id": cid, "position": i, "related_id": ids[slug]} for cid, i, slug in related]
+    history = [
+        {
+            "concept_id": ids[f.slug],
+            "version": 1,
+            "action": "create",
+            "actor": actor,
+            "at": now,
+            "before": None,
+            "after": TermRecord.model_construct(**dict(f), version=1, created_at=now, updated_at=now).model_dump_json(),
+        }
+        for f in entries
+    ]
     for table, data in (
         (models.Term, terms),
         (models.Definition, definitions),
@@ -438,6 +452,7 @@ def insert_many(session: Session, entries: Sequence[TermFields], *, now: dt.date
         (models.Source, sources),
         (models.Relation, relations),
         (models.LookupKey, keys),
+        (models.History, history),
     ):
         for start in range(0, len(data), 5000):
             session.execute(insert(table), data[start : start + 5000])

@@ -1,17 +1,34 @@
-"""Reading the glossary: list, one term, batch lookup."""
+"""The glossary over HTTP: list, one term, batch lookup; and, with an editor key, create, patch, delete,
+history and restore."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+import json
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
-from app.api.deps import GlossaryDep, KeyDep, ScriptDep, SettingsDep
+from app.api.deps import EngineDep, GlossaryDep, KeyDep, ScriptDep, SettingsDep
+from app.auth import EditorDep
 from app.core.script import Script
-from app.errors import InvalidInputError, NotFoundError, responses
+from app.errors import (
+    ConflictError,
+    ForbiddenError,
+    GoneError,
+    InvalidInputError,
+    NotFoundError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
+    UnauthorizedError,
+    UnavailableError,
+    responses,
+)
+from app.terms import editing, repository
 from app.terms.glossary import BadCursorError, present
-from app.terms.schemas import Kind, TermOut, Text
+from app.terms.schemas import Kind, Slug, TermFields, TermOut, TermRecord, Text
 
 router = APIRouter(prefix="/v1", tags=["terms"])
 
@@ -68,6 +85,8 @@ def get_term(
     """One term by slug, or by headword or alias in Simplified or any Traditional form (tw, hk, phrase forms)."""
     record = glossary.resolve(key)
     if record is None:
+        if glossary.is_gone(key):
+            raise GoneError(f"the concept {key!r} was deleted; its history is at /v1/terms/{key}/history")
         raise NotFoundError(f"no term has the slug, headword or alias {key!r}")
     body, etag = glossary.rendered(record, script)
     headers = {"ETag": etag, "Vary": "Accept-Encoding"}
@@ -96,3 +115,122 @@ def lookup(
         record = glossary.resolve(key)
         results.append(present(record, script) if record is not None else None)
     return LookupResult(results=results)
+
+
+# --- Editing -------------------------------------------------------------------------------------------------
+
+_WRITE_ERRORS = (UnauthorizedError, ForbiddenError, InvalidInputError, UnavailableError)
+_IF_MATCH = Header(
+    default=None, description="The ETag of the representation being changed (from GET /v1/terms/{slug})."
+)
+
+
+class HistoryEntry(BaseModel):
+    version: int = Field(description="The concept's version after this change.")
+    action: str = Field(description="create, update, delete or restore", examples=["update"])
+    actor: str = Field(description="The API key (id and name) or process that made the change.")
+    at: dt.datetime
+    before: TermRecord | None
+    after: TermRecord | None
+
+
+class HistoryPage(BaseModel):
+    slug: str
+    items: list[HistoryEntry]
+
+
+class RestoreRequest(BaseModel):
+    version: int = Field(ge=1, description="The version to make current again.")
+
+
+def _written(glossary: GlossaryDep, record: TermRecord, status: int) -> Response:
+    body, etag = glossary.rendered(record, Script.hans)
+    headers = {"ETag": etag, "Location": f"/v1/terms/{record.slug}"}
+    return Response(content=body, status_code=status, media_type="application/json", headers=headers)
+
+
+@router.post(
+    "/terms",
+    status_code=201,
+    response_model=TermOut,
+    responses=responses(*_WRITE_ERRORS, ConflictError),
+)
+def create_term(fields: TermFields, engine: EngineDep, glossary: GlossaryDep, caller: EditorDep) -> Response:
+    """Create a concept (editor key). 409 if its slug, headword or an alias belongs to another concept."""
+    return _written(glossary, editing.create(engine, glossary, fields, caller), 201)
+
+
+@router.patch(
+    "/terms/{slug}",
+    response_model=TermOut,
+    responses=responses(
+        *_WRITE_ERRORS, NotFoundError, GoneError, ConflictError, PreconditionFailedError, PreconditionRequiredError
+    ),
+    openapi_extra={"requestBody": {"content": {"application/merge-patch+json": {"schema": {"type": "object"}}}}},
+)
+def patch_term(
+    slug: Slug,
+    engine: EngineDep,
+    glossary: GlossaryDep,
+    caller: EditorDep,
+    changes: Annotated[dict[str, Any], Body(examples=[{"note": "Prefer the rendering agreed with the client."}])],
+    if_match: str | None = _IF_MATCH,
+) -> Response:
+    """Change a concept with a JSON merge patch (RFC 7396). Needs `If-Match`: 428 without, 412 if stale."""
+    return _written(glossary, editing.patch(engine, glossary, slug, changes, if_match, caller), 200)
+
+
+@router.delete(
+    "/terms/{slug}",
+    status_code=204,
+    responses=responses(*_WRITE_ERRORS, NotFoundError, GoneError, PreconditionFailedError, PreconditionRequiredError),
+)
+def delete_term(
+    slug: Slug, engine: EngineDep, glossary: GlossaryDep, caller: EditorDep, if_match: str | None = _IF_MATCH
+) -> Response:
+    """Delete a concept: it answers 410 afterwards and stays in its history. Needs `If-Match`."""
+    editing.delete(engine, glossary, slug, if_match, caller)
+    return Response(status_code=204)
+
+
+@router.get("/terms/{slug}/history", response_model=HistoryPage, responses=responses(NotFoundError, InvalidInputError))
+def term_history(slug: Slug, engine: EngineDep) -> HistoryPage:
+    """Every change to a concept, oldest first: who, when, the entry before and after."""
+    with Session(engine) as session:
+        entries = repository.history(session, slug)
+    if entries is None:
+        raise NotFoundError(f"no concept has the slug {slug!r}")
+    return HistoryPage(
+        slug=slug,
+        items=[
+            HistoryEntry(
+                version=e.version,
+                action=e.action,
+                actor=e.actor,
+                at=e.at if e.at.tzinfo else e.at.replace(tzinfo=dt.UTC),
+                before=json.loads(e.before) if e.before else None,
+                after=json.loads(e.after) if e.after else None,
+            )
+            for e in entries
+        ],
+    )
+
+
+@router.post(
+    "/terms/{slug}/restore",
+    response_model=TermOut,
+    responses=responses(
+        *_WRITE_ERRORS, NotFoundError, ConflictError, PreconditionFailedError, PreconditionRequiredError
+    ),
+)
+def restore_term(
+    slug: Slug,
+    request: RestoreRequest,
+    engine: EngineDep,
+    glossary: GlossaryDep,
+    caller: EditorDep,
+    if_match: str | None = _IF_MATCH,
+) -> Response:
+    """Make a concept what it was at `version` again (a new, recorded change; undeletes a deleted concept).
+    Needs `If-Match` while the concept is live."""
+    return _written(glossary, editing.restore(engine, glossary, slug, request.version, if_match, caller), 200)
