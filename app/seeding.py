@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.core.normalize import fold
 from app.core.pinyin import pinyin_problems
 from app.db import writer
-from app.terms import repository
+from app.terms.editing import BatchResult, save_many
 from app.terms.schemas import TermFields
 
 # Number words a headword can state its count with: 五大行动 → 5, 六服六进 → 6, 稳外贸7条 → 7.
@@ -158,31 +158,10 @@ def check(seeds_dir: Path, sources_dir: Path | None) -> Report:
     return report
 
 
-@dataclass
-class LoadResult:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-
-
-def load(engine: Engine, seeds_dir: Path) -> LoadResult:
+def load(engine: Engine, seeds_dir: Path) -> BatchResult:
     """Write every seed entry to the database in one transaction (all or nothing)."""
     entries, report = read_entries(seeds_dir)
     if report.problems:
         raise ValueError("the seed has problems:\n" + "\n".join(str(p) for p in report.problems))
-    fields = [e.fields for e in entries if e.fields is not None]
-    result = LoadResult()
     with Session(writer(engine)) as session, session.begin():
-        existing = repository.live_slugs(session)
-        # New concepts are created first and linked after, so that `related` can point at any of them.
-        new = [f for f in fields if f.slug not in existing]
-        for f in new:
-            repository.save(session, f.model_copy(update={"related": []}), actor="seed")
-        for f in new:
-            repository.set_related(session, f.slug, f.related)
-            result.created.append(f.slug)
-        for f in fields:
-            if f.slug in existing:
-                _record, changed = repository.save(session, f, actor="seed")
-                (result.updated if changed else result.unchanged).append(f.slug)
-    return result
+        return save_many(session, [e.fields for e in entries if e.fields is not None], actor="seed")
