@@ -108,6 +108,7 @@ class Glossary:
         self._order: list[tuple[int, str]] = []
         self._rendered: OrderedDict[tuple[str, int, Script], tuple[bytes, str]] = OrderedDict()
         self._lock = threading.Lock()
+        self.refresh_lock = threading.Lock()  # one refresh at a time reads the database and applies
 
     def index(self, kind: type[_T]) -> _T:
         """The derived index of type `kind`."""
@@ -123,21 +124,34 @@ class Glossary:
         return self._by_slug.values()
 
     def apply(self, changed: Sequence[TermRecord], deleted: Sequence[str], revision: int) -> None:
-        """Bring the snapshot to `revision`: `changed` records replace or join, `deleted` slugs leave."""
+        """Bring the snapshot to `revision`: `changed` records replace or join, `deleted` slugs leave.
+
+        Readers never see a concept missing while it is replaced: its new keys go in before stale ones go.
+        """
         with self._lock:
+            if self._loaded and revision <= self.revision:
+                return  # a concurrent refresh applied this already
+            changed = [r for r in changed if (old := self._by_slug.get(r.slug)) is None or old.version != r.version]
+            deleted = [slug for slug in deleted if slug in self._by_slug or slug not in self._gone]
             for slug in deleted:
-                self._drop(slug)
                 self._gone.add(slug)
+                old = self._by_slug.pop(slug, None)
+                if old is not None:
+                    self._forget_keys(slug, lookup_keys(old.hans, old.aliases))
             for record in changed:
-                self._drop(record.slug)
-                self._gone.discard(record.slug)
-                self._by_slug[record.slug] = record
-                for key in lookup_keys(record.hans, record.aliases):
+                old = self._by_slug.get(record.slug)
+                keys = lookup_keys(record.hans, record.aliases)
+                for key in keys:
                     self._by_key[key] = record.slug
+                self._by_slug[record.slug] = record
+                self._gone.discard(record.slug)
+                if old is not None:
+                    self._forget_keys(record.slug, set(lookup_keys(old.hans, old.aliases)) - set(keys))
             self._order = sorted(_sort_key(r) for r in self._by_slug.values())
             if self._loaded:
-                for index in self.indexes:
-                    index.update(changed, deleted)
+                if changed or deleted:
+                    for index in self.indexes:
+                        index.update(changed, deleted)
             else:
                 records = list(self._by_slug.values())
                 for index in self.indexes:
@@ -145,12 +159,10 @@ class Glossary:
                 self._loaded = True
             self.revision = revision
 
-    def _drop(self, slug: str) -> None:
-        old = self._by_slug.pop(slug, None)
-        if old is not None:
-            for key in lookup_keys(old.hans, old.aliases):
-                if self._by_key.get(key) == slug:
-                    del self._by_key[key]
+    def _forget_keys(self, slug: str, keys: Iterable[str]) -> None:
+        for key in keys:
+            if self._by_key.get(key) == slug:
+                del self._by_key[key]
 
     def resolve(self, key: str) -> TermRecord | None:
         """The concept whose slug, headword or alias (Simplified or any Traditional form) is `key`."""

@@ -17,11 +17,11 @@ log = logging.getLogger("app.terms")
 
 def refresh(engine: Engine, glossary: Glossary) -> bool:
     """Apply to `glossary` what changed in the database since its revision; True if anything did."""
-    with Session(engine) as session:
+    with glossary.refresh_lock, Session(engine) as session:
         if repository.current_revision(session) == glossary.revision:
             return False
         changed, deleted, revision = repository.load_changed(session, glossary.revision)
-    glossary.apply(changed, deleted, revision)
+        glossary.apply(changed, deleted, revision)
     log.info("glossary at revision %s: %s changed, %s deleted", revision, len(changed), len(deleted))
     return True
 
