@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
@@ -18,6 +19,7 @@ from app.api.deps import EngineDep, GlossaryDep
 from app.api.middleware import ContentTypeMiddleware, RateLimitMiddleware, RequestContextMiddleware
 from app.config import Settings, get_settings
 from app.convert.routes import router as convert_router
+from app.core import normalize
 from app.db import make_engine
 from app.errors import UnavailableError, responses
 from app.exchange.routes import router as exchange_router
@@ -50,12 +52,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         refresh(engine, glossary)
         app.state.engine, app.state.glossary, app.state.settings = engine, glossary, settings
         follower = asyncio.create_task(follow(engine, glossary, settings.refresh_interval))
+        warming = asyncio.create_task(anyio.to_thread.run_sync(normalize.warm))  # running-text tables, off the loop
         try:
             yield
         finally:
             follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await follower
+            await warming
             engine.dispose()
 
     app = FastAPI(

@@ -55,3 +55,32 @@ def test_every_folded_code_point_maps_inside_the_original(text: str):
         if span is not None:
             assert 0 <= span[0] < span[1] <= len(text)
             assert fold(text[span[0] : span[1]]) == folded.folded[i]
+
+
+def test_the_running_text_tables_fold_every_code_point_as_the_definition_does():
+    from app.core.normalize import _LIMIT, _tables, fold_char
+
+    table, irregular = _tables()
+    for cp in range(_LIMIT):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        expected = fold_char(chr(cp))
+        if irregular[cp]:
+            assert len(expected) != 1, hex(cp)
+        else:
+            assert chr(table[cp]) == expected, hex(cp)
+
+
+def test_folded_text_and_fold_agree_on_report_text_in_every_script():
+    import opencc
+
+    from tests.conftest import REPORT
+
+    if not REPORT.is_file():
+        import pytest
+
+        pytest.skip(f"the report is not at {REPORT}")
+    text = REPORT.read_text(encoding="utf-8")[:20_000]
+    for config in ("s2t", "s2twp", "s2hk"):
+        converted = opencc.OpenCC(config).convert(text)
+        assert FoldedText(converted).folded == fold(converted)
