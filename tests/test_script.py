@@ -23,3 +23,10 @@ def test_the_installed_opencc_configs_are_all_offered():
 def test_phrase_localised_forms_are_lookup_keys_of_the_headword():
     assert "資料得地" in written_forms("数据得地")
     assert "资料得地" in lookup_keys("数据得地")
+
+
+def test_batched_lookup_keys_equal_one_by_one():
+    from app.core.forms import lookup_keys_many
+
+    entries = [("数据得地", ["数據得地"]), ("“1+22+3”大安全工作体系", []), ("项目攻坚年", ["项目\n年"]), ("昆山之链", [])]
+    assert lookup_keys_many(entries) == [lookup_keys(h, a) for h, a in entries]

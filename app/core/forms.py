@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from app.core.normalize import fold
 from app.core.script import available_configs, convert
@@ -24,3 +24,27 @@ def lookup_keys(hans: str, aliases: Iterable[str] = ()) -> list[str]:
         keys.update(fold(f) for f in written_forms(form))
     keys.discard("")
     return sorted(keys)
+
+
+def lookup_keys_many(entries: Sequence[tuple[str, Sequence[str]]]) -> list[list[str]]:
+    """`lookup_keys` of many (headword, aliases) at once: one OpenCC pass per config over all forms joined by
+    newlines (no dictionary phrase spans a newline), which is what loading a large glossary needs."""
+    forms = [form for hans, aliases in entries for form in (hans, *aliases)]
+    if any("\n" in form for form in forms):
+        return [lookup_keys(hans, aliases) for hans, aliases in entries]
+    converted = [forms]
+    for config in VARIANT_CONFIGS:
+        out = convert("\n".join(forms), config).split("\n")
+        if len(out) != len(forms):  # cannot happen with OpenCC's dictionaries; stay correct if it ever does
+            return [lookup_keys(hans, aliases) for hans, aliases in entries]
+        converted.append(out)
+    result = []
+    i = 0
+    for _hans, aliases in entries:
+        keys: set[str] = set()
+        for j in range(i, i + 1 + len(aliases)):
+            keys.update(fold(variant[j]) for variant in converted)
+        keys.discard("")
+        result.append(sorted(keys))
+        i += 1 + len(aliases)
+    return result

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
-from app.core.forms import lookup_keys
+from app.core.forms import lookup_keys, lookup_keys_many
 from app.core.normalize import fold
 from app.core.script import HEADWORD_CONFIG, Script, convert, to_script
 from app.terms.schemas import Component, Definition, Source, TermOut, TermRecord
@@ -104,6 +104,7 @@ class Glossary:
         self._loaded = False
         self._by_slug: dict[str, TermRecord] = {}
         self._by_key: dict[str, str] = {}
+        self._keys_of: dict[str, list[str]] = {}
         self._gone: set[str] = set()
         self._order: list[tuple[int, str]] = []
         self._rendered: OrderedDict[tuple[str, int, Script], tuple[bytes, str]] = OrderedDict()
@@ -135,18 +136,18 @@ class Glossary:
             deleted = [slug for slug in deleted if slug in self._by_slug or slug not in self._gone]
             for slug in deleted:
                 self._gone.add(slug)
-                old = self._by_slug.pop(slug, None)
-                if old is not None:
-                    self._forget_keys(slug, lookup_keys(old.hans, old.aliases))
-            for record in changed:
-                old = self._by_slug.get(record.slug)
-                keys = lookup_keys(record.hans, record.aliases)
+                if self._by_slug.pop(slug, None) is not None:
+                    self._forget_keys(slug, self._keys_of.pop(slug, ()))
+            forms = [(r.hans, r.aliases) for r in changed]
+            all_keys = lookup_keys_many(forms) if len(forms) > 50 else [lookup_keys(h, a) for h, a in forms]
+            for record, keys in zip(changed, all_keys, strict=True):
                 for key in keys:
                     self._by_key[key] = record.slug
                 self._by_slug[record.slug] = record
                 self._gone.discard(record.slug)
-                if old is not None:
-                    self._forget_keys(record.slug, set(lookup_keys(old.hans, old.aliases)) - set(keys))
+                stale = set(self._keys_of.get(record.slug, ())) - set(keys)
+                self._keys_of[record.slug] = keys
+                self._forget_keys(record.slug, stale)
             self._order = sorted(_sort_key(r) for r in self._by_slug.values())
             if self._loaded:
                 if changed or deleted:

@@ -53,7 +53,8 @@ def _aware(value: dt.datetime) -> dt.datetime:
 def load_changed(session: Session, since: int) -> tuple[list[TermRecord], list[str], int]:
     """Records of live concepts changed after revision `since`, slugs of concepts deleted since, the revision."""
     revision = current_revision(session)
-    concepts = list(session.execute(select(models.Concept).where(models.Concept.revision > since)).scalars())
+    # Plain rows, not ORM objects: a full load of a large glossary builds hundreds of thousands of them.
+    concepts = list(session.execute(select(models.Concept.__table__).where(models.Concept.revision > since)))
     live = [c for c in concepts if c.deleted_at is None]
     deleted = [c.slug for c in concepts if c.deleted_at is not None]
     return _records(session, live, everything=since == 0), deleted, revision
@@ -71,10 +72,10 @@ def _children(session: Session, table: type, ids: Sequence[int], everything: boo
     else:
         batches = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     for batch in batches:
-        query = select(table).order_by(*order)
+        query = select(table.__table__).order_by(*order)
         if batch is not None:
             query = query.where(table.concept_id.in_(batch))
-        for row in session.execute(query).scalars():
+        for row in session.execute(query):
             grouped[row.concept_id].append(row)
     return grouped
 
