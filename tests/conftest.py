@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,13 +98,31 @@ def migrated_db(empty_db: Database) -> Database:
     return empty_db
 
 
-@pytest.fixture
-def fresh_db(migrated_db: Database) -> Iterator[Database]:
-    """A new migrated database holding the seed glossary: for tests that write."""
-    engine = migrated_db.engine()
+@pytest.fixture(scope="session")
+def seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A seeded SQLite file that tests copy instead of seeding their own."""
+    base = tmp_path_factory.mktemp("template")
+    db = Database("sqlite", base)
+    db.migrate()
+    engine = db.engine()
     load(engine, SEEDS_DIR)
-    engine.dispose()
-    return migrated_db
+    engine.dispose()  # the last connection to close checkpoints the WAL into the main file
+    return base / "glossary.db"
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A new migrated database holding the seed glossary: for tests that write."""
+    db = Database(request.param, tmp_path)
+    if request.param == "sqlite":
+        shutil.copyfile(request.getfixturevalue("seeded_sqlite_template"), tmp_path / "glossary.db")
+    else:
+        db.migrate()
+        engine = db.engine()
+        load(engine, SEEDS_DIR)
+        engine.dispose()
+    yield db
+    db.drop()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
