@@ -61,10 +61,19 @@ def install(app: FastAPI) -> None:
             return problem_response(
                 Problem(type="/problems/invalid-input", title="Invalid input", status=422, detail=detail)
             )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # name every method the path answers, not just those of the first route
+            allowed = {
+                method
+                for route in _request.app.router.routes
+                if (regex := getattr(route, "path_regex", None)) is not None and regex.match(_request.url.path)
+                for method in getattr(route, "methods", None) or ()
+            }
+            headers["Allow"] = ", ".join(sorted(allowed))
         title = _TITLES.get(exc.status_code, "HTTP error")
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
         problem = Problem(type="about:blank", title=title, status=exc.status_code, detail=detail)
-        return problem_response(problem, dict(exc.headers or {}))
+        return problem_response(problem, headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> ProblemResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from app.annotate.index import Annotation, TermAnnotator
 from app.annotate.routes import check_size
@@ -21,7 +21,7 @@ class ConvertRequest(BaseModel):
     config: str = Field(
         default="s2t", examples=["s2twp"], description="Any OpenCC config: s2t, s2tw, s2twp, s2hk, t2s, tw2sp, hk2s …"
     )
-    protect_terms: bool = Field(
+    protect_terms: StrictBool = Field(
         default=True,
         description="Glossary terms keep their headword's character-level form instead of being phrase-localised "
         "(s2twp: 數據得地, not 資料得地); the configs back to Simplified (tw2sp, hk2s …) give terms their "

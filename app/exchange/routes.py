@@ -45,7 +45,11 @@ _EXPORT_EXAMPLES = {
         200: {
             "description": "The glossary file, streamed, as an attachment.",
             "content": {
-                ft.media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                ft.media_type.split(";")[0]: {
+                    "schema": {"type": "object"}
+                    if ft.media_type.startswith("application/json")
+                    else {"type": "string", "format": "binary"}
+                }
                 for ft in FILE_TYPES.values()
             },
         },

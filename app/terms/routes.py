@@ -8,7 +8,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 from sqlalchemy.orm import Session
 
 from app.api.deps import EngineDep, GlossaryDep, KeyDep, ScriptDep, SettingsDep
@@ -140,7 +140,7 @@ class HistoryPage(BaseModel):
 
 
 class RestoreRequest(BaseModel):
-    version: int = Field(ge=1, description="The version to make current again.")
+    version: StrictInt = Field(ge=1, description="The version to make current again.")
 
 
 def _written(glossary: GlossaryDep, record: TermRecord, status: int) -> Response:

@@ -7,7 +7,16 @@ import enum
 import re
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
 from app.core.script import Script, to_script
 
@@ -62,10 +71,17 @@ class Component(BaseModel):
     en: Line
 
 
+def _iso_date(value: object) -> object:
+    """Dates come as ISO 8601 strings (or date objects from YAML), never as numbers."""
+    if isinstance(value, bool | int | float):
+        raise ValueError("a date is an ISO 8601 string such as 2024-01-08")
+    return value
+
+
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
     document: Line
-    date: dt.date | None = None
+    date: Annotated[dt.date | None, BeforeValidator(_iso_date)] = None
     section: Line | None = None
     quote: LongText
 
@@ -86,7 +102,7 @@ class TermFields(BaseModel):
     en_origin: Line | None = Field(default=None, description="Where the preferred rendering comes from.")
     definition: Definition
     kind: Kind
-    footnote: int | None = Field(default=None, ge=1, le=999)
+    footnote: StrictInt | None = Field(default=None, ge=1, le=999)
     components: list[Component] = []
     aliases: list[Headword] = []
     related: list[Slug] = []
