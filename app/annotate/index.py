@@ -15,7 +15,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from app.core.matcher import Match, Pattern, TermMatcher, term_patterns
+from app.core.matcher import Match, Pattern, TermMatcher, term_patterns_many
 from app.terms.schemas import TermRecord
 
 log = logging.getLogger("app.annotate")
@@ -60,7 +60,8 @@ class TermAnnotator:
     def reset(self, records: Sequence[TermRecord]) -> None:
         with self._lock:
             self._records = {r.slug: r for r in records}
-            self._patterns = {r.slug: term_patterns(r.slug, r.hans, r.aliases) for r in records}
+            every = term_patterns_many([(r.slug, r.hans, r.aliases) for r in records])
+            self._patterns = {r.slug: patterns for r, patterns in zip(records, every, strict=True)}
             self._wanted += 1
             wanted, snapshot_input = self._wanted, self._snapshot_input()
         # The first build happens at start-up, before the process serves anything: always at once.
@@ -71,9 +72,10 @@ class TermAnnotator:
             for slug in deleted:
                 self._records.pop(slug, None)
                 self._patterns.pop(slug, None)
-            for record in changed:
+            every = term_patterns_many([(r.slug, r.hans, r.aliases) for r in changed])
+            for record, patterns in zip(changed, every, strict=True):
                 self._records[record.slug] = record
-                self._patterns[record.slug] = term_patterns(record.slug, record.hans, record.aliases)
+                self._patterns[record.slug] = patterns
             self._wanted += 1
             background = sum(len(p) for p in self._patterns.values()) > self.background_above
             if background:

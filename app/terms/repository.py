@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import models
 from app.core.forms import lookup_keys
 from app.terms.schemas import Component, Definition, DefinitionBasis, Kind, Source, TermFields, TermRecord
+
+_M = TypeVar("_M", bound=BaseModel)
 
 _CHUNK = 500
 
@@ -51,95 +55,176 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def load_changed(session: Session, since: int) -> tuple[list[TermRecord], list[str], int]:
-    """Records of live concepts changed after revision `since`, slugs of concepts deleted since, the revision."""
+    """Records of live concepts changed after revision `since`, slugs of concepts deleted since, the revision.
+
+    A full load (since 0) of a large glossary streams: the concepts are read a chunk of ids at a time with
+    the rows of every child table for just that chunk, as plain tuples (no ORM objects), so memory holds
+    the records being built and one chunk of rows, never every row of every table at once.
+    """
     revision = current_revision(session)
-    # Plain rows, not ORM objects: a full load of a large glossary builds hundreds of thousands of them.
-    concepts = list(session.execute(select(models.Concept.__table__).where(models.Concept.revision > since)))
-    live = [c for c in concepts if c.deleted_at is None]
-    deleted = [c.slug for c in concepts if c.deleted_at is not None]
+    connection = session.connection()
+    concepts = list(
+        connection.execute(
+            select(*_CONCEPT_COLUMNS, models.Concept.deleted_at)
+            .where(models.Concept.revision > since)
+            .order_by(models.Concept.id)
+        )
+    )
+    live = [c[:-1] for c in concepts if c[-1] is None]
+    deleted = [c[1] for c in concepts if c[-1] is not None]
+    del concepts
     return _records(session, live, everything=since == 0), deleted, revision
 
 
-def _children(session: Session, table: type, ids: Sequence[int], everything: bool) -> dict[int, list]:
-    grouped: dict[int, list] = defaultdict(list)
+# The concept columns a record needs, in the order `_records` reads them.
+_CONCEPT_COLUMNS = (
+    models.Concept.id,
+    models.Concept.slug,
+    models.Concept.hant,
+    models.Concept.pinyin,
+    models.Concept.en_origin,
+    models.Concept.definition_basis,
+    models.Concept.kind,
+    models.Concept.footnote,
+    models.Concept.note,
+    models.Concept.version,
+    models.Concept.created_at,
+    models.Concept.updated_at,
+)
+_CHILD_COLUMNS: dict[type, tuple[Any, ...]] = {
+    models.Term: (models.Term.lang, models.Term.status, models.Term.text),
+    models.Definition: (models.Definition.lang, models.Definition.text),
+    models.Component: (models.Component.hans, models.Component.en),
+    models.Source: (models.Source.document, models.Source.date, models.Source.section, models.Source.quote),
+    models.Relation: (models.Relation.related_id,),
+}
+_LOAD_CHUNK = 5000  # concepts whose child rows are read together in a full load
+_KINDS = {str(k): k for k in Kind}
+_BASES = {str(b): b for b in DefinitionBasis}
+
+
+def _construct(cls: type[_M], fields_set: frozenset[str], values: dict[str, object]) -> _M:
+    """`cls.model_construct(**values)` for `values` holding every field, without its per-field loop.
+
+    Records are built by the hundred thousand when a large glossary loads, from rows the database already
+    validated; the fields set is one shared frozenset (a snapshot's records are never mutated).
+    """
+    model = cls.__new__(cls)
+    object.__setattr__(model, "__dict__", values)
+    object.__setattr__(model, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(model, "__pydantic_extra__", None)
+    object.__setattr__(model, "__pydantic_private__", None)
+    return model
+
+
+def _children(session: Session, table: type, ids: Sequence[int], everything: bool) -> dict[int, list[tuple[Any, ...]]]:
+    """The rows of `table` (the columns `_records` reads) of the concepts `ids` (ascending), in order."""
+    grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    if not ids:
+        return grouped
     order = (
         [table.concept_id]
         + ([table.lang] if hasattr(table, "lang") else [])
         + ([table.position] if hasattr(table, "position") else [])
     )
-    if everything:
-        batches: Iterable[Sequence[int] | None] = [None]
+    query = select(table.concept_id, *_CHILD_COLUMNS[table]).order_by(*order)
+    connection = session.connection()
+    if everything:  # the ids are a contiguous run of all concepts: a range scan of the primary key
+        queries = [query.where(table.concept_id >= ids[0], table.concept_id <= ids[-1])]
     else:
-        batches = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
-    for batch in batches:
-        query = select(table.__table__).order_by(*order)
-        if batch is not None:
-            query = query.where(table.concept_id.in_(batch))
-        for row in session.execute(query):
-            grouped[row.concept_id].append(row)
+        queries = [query.where(table.concept_id.in_(ids[i : i + _CHUNK])) for i in range(0, len(ids), _CHUNK)]
+    for q in queries:
+        for row in connection.execute(q):
+            grouped[row[0]].append(tuple(row)[1:])
     return grouped
 
 
-def _records(session: Session, concepts: list[models.Concept], everything: bool) -> list[TermRecord]:
+def _records(session: Session, concepts: Sequence[Sequence[Any]], everything: bool) -> list[TermRecord]:
+    """Records of `concepts` (rows of `_CONCEPT_COLUMNS`, by ascending id)."""
     if not concepts:
         return []
-    ids = [c.id for c in concepts if c.id is not None]
-    terms = _children(session, models.Term, ids, everything)
-    definitions = _children(session, models.Definition, ids, everything)
-    components = _children(session, models.Component, ids, everything)
-    sources = _children(session, models.Source, ids, everything)
-    relations = _children(session, models.Relation, ids, everything)
-    slug_of = (
-        dict(
-            session.execute(
-                select(models.Concept.id, models.Concept.slug).where(models.Concept.deleted_at.is_(None))
-            ).all()
-        )
-        if relations
-        else {}
-    )
-    records = []
-    for c in concepts:
-        assert c.id is not None
-        zh = [t for t in terms[c.id] if t.lang == "zh"]
-        en = [t for t in terms[c.id] if t.lang == "en"]
-        defs = {d.lang: d.text for d in definitions[c.id]}
-        records.append(
-            TermRecord.model_construct(
-                slug=c.slug,
-                hans=next(t.text for t in zh if t.status == "preferred"),
-                hant=c.hant,
-                pinyin=c.pinyin,
-                en=next(t.text for t in en if t.status == "preferred"),
-                en_alternatives=[t.text for t in en if t.status == "admitted"],
-                en_avoid=[t.text for t in en if t.status == "avoid"],
-                en_origin=c.en_origin,
-                definition=Definition.model_construct(
-                    zh=defs["zh"], en=defs["en"], basis=DefinitionBasis(c.definition_basis)
-                ),
-                kind=Kind(c.kind),
-                footnote=c.footnote,
-                components=[Component.model_construct(hans=p.hans, en=p.en) for p in components[c.id]],
-                aliases=[t.text for t in zh if t.status == "admitted"],
-                related=[slug_of[r.related_id] for r in relations[c.id] if r.related_id in slug_of],
-                sources=[
-                    Source.model_construct(document=s.document, date=s.date, section=s.section, quote=s.quote)
-                    for s in sources[c.id]
-                ],
-                note=c.note,
-                version=c.version,
-                created_at=_aware(c.created_at),
-                updated_at=_aware(c.updated_at),
+    connection = session.connection()
+    slug_of: dict[int, str] | None = None
+    record_fields = frozenset(TermRecord.model_fields)
+    definition_fields = frozenset(Definition.model_fields)
+    component_fields = frozenset(Component.model_fields)
+    source_fields = frozenset(Source.model_fields)
+    records: list[TermRecord] = []
+    for at in range(0, len(concepts), _LOAD_CHUNK):
+        chunk = concepts[at : at + _LOAD_CHUNK]
+        ids = [c[0] for c in chunk]
+        terms = _children(session, models.Term, ids, everything)
+        definitions = _children(session, models.Definition, ids, everything)
+        components = _children(session, models.Component, ids, everything)
+        sources = _children(session, models.Source, ids, everything)
+        relations = _children(session, models.Relation, ids, everything)
+        if relations and slug_of is None:
+            slug_of = dict(
+                connection.execute(  # type: ignore[arg-type]
+                    select(models.Concept.id, models.Concept.slug).where(models.Concept.deleted_at.is_(None))  # type: ignore[union-attr]
+                ).all()
             )
-        )
+        for cid, slug, hant, pinyin, en_origin, basis, kind, footnote, note, version, created, updated in chunk:
+            hans, en = "", ""
+            aliases, alternatives, avoid = [], [], []
+            for lang, status, text in terms.get(cid, ()):
+                if lang == "zh":
+                    if status == "preferred":
+                        hans = text
+                    else:
+                        aliases.append(text)
+                elif status == "preferred":
+                    en = text
+                elif status == "admitted":
+                    alternatives.append(text)
+                elif status == "avoid":
+                    avoid.append(text)
+            defs = dict(definitions.get(cid, ()))
+            values: dict[str, object] = {
+                "slug": slug,
+                "hans": hans,
+                "hant": hant,
+                "pinyin": pinyin,
+                "en": en,
+                "en_alternatives": alternatives,
+                "en_avoid": avoid,
+                "en_origin": en_origin,
+                "definition": _construct(
+                    Definition,
+                    definition_fields,
+                    {"zh": defs["zh"], "en": defs["en"], "basis": _BASES[basis]},
+                ),
+                "kind": _KINDS[kind],
+                "footnote": footnote,
+                "components": [
+                    _construct(Component, component_fields, {"hans": h, "en": e}) for h, e in components.get(cid, ())
+                ],
+                "aliases": aliases,
+                "related": [slug_of[r] for (r,) in relations.get(cid, ()) if slug_of and r in slug_of],
+                "sources": [
+                    _construct(
+                        Source, source_fields, {"document": doc, "date": date, "section": section, "quote": quote}
+                    )
+                    for doc, date, section, quote in sources.get(cid, ())
+                ],
+                "note": note,
+                "version": version,
+                "created_at": _aware(created),
+                "updated_at": _aware(updated),
+            }
+            records.append(_construct(TermRecord, record_fields, values))
     return records
+
+
+def _concept_row(concept: models.Concept) -> tuple[Any, ...]:
+    return tuple(getattr(concept, column.key) for column in _CONCEPT_COLUMNS)
 
 
 def get_record(session: Session, slug: str) -> TermRecord | None:
     concept = session.execute(select(models.Concept).where(models.Concept.slug == slug)).scalars().first()
     if concept is None or concept.deleted_at is not None:
         return None
-    return _records(session, [concept], everything=False)[0]
+    return _records(session, [_concept_row(concept)], everything=False)[0]
 
 
 class StaleVersionError(Exception):
@@ -161,7 +246,7 @@ def get_concept_state(session: Session, slug: str) -> tuple[TermRecord | None, b
         return None, False
     if concept.deleted_at is not None:
         return None, True
-    return _records(session, [concept], everything=False)[0], True
+    return _records(session, [_concept_row(concept)], everything=False)[0], True
 
 
 def _history(
@@ -207,7 +292,7 @@ def save(
     concept = _concept(session, fields.slug)
     existing = None
     if concept is not None and concept.deleted_at is None:
-        existing = _records(session, [concept], everything=False)[0]
+        existing = _records(session, [_concept_row(concept)], everything=False)[0]
     if expected_version is not None and (existing is None or existing.version != expected_version):
         raise StaleVersionError(existing.version if existing else None)
     if existing is not None and existing.content() == fields.content():
@@ -247,7 +332,7 @@ def save(
         session.execute(delete(table).where(table.concept_id == cid))
     session.flush()
     _write_children(session, cid, fields)
-    record = _records(session, [concept], everything=False)[0]
+    record = _records(session, [_concept_row(concept)], everything=False)[0]
     _history(session, cid, record.version, action, actor, now, existing, record)
     return record, True
 
@@ -263,7 +348,7 @@ def soft_delete(
     concept = _concept(session, slug)
     if concept is None or concept.deleted_at is not None:
         raise LookupError(slug)
-    existing = _records(session, [concept], everything=False)[0]
+    existing = _records(session, [_concept_row(concept)], everything=False)[0]
     if existing.version != expected_version:
         raise StaleVersionError(existing.version)
     revision = _bump_revision(session)
