@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from app.config import get_settings
+
+if TYPE_CHECKING:
+    from app.terms.glossary import Glossary
 
 cli = typer.Typer(help="Policy Glossary: a bilingual glossary of Chinese policy terms.", no_args_is_help=True)
 seeds_cli = typer.Typer(help="The seed glossary in seeds/.", no_args_is_help=True)
@@ -27,6 +30,21 @@ def alembic_config(database_url: str | None = None):  # type: ignore[no-untyped-
     config.set_main_option("script_location", str(settings.migrations_dir))
     config.attributes["database_url"] = database_url or settings.database_url
     return config
+
+
+def _load_glossary() -> Glossary:
+    """The glossary as the database holds it now (a snapshot without derived indexes)."""
+    from app.db import make_engine
+    from app.terms.glossary import Glossary
+    from app.terms.service import refresh
+
+    engine = make_engine(get_settings().database_url)
+    glossary = Glossary()
+    try:
+        refresh(engine, glossary)
+    finally:
+        engine.dispose()
+    return glossary
 
 
 @cli.command()
@@ -99,16 +117,9 @@ def lookup(
 ) -> None:
     """Print one term."""
     from app.core.script import Script
-    from app.db import make_engine
-    from app.terms.glossary import Glossary, present
-    from app.terms.service import refresh
+    from app.terms.glossary import present
 
-    engine = make_engine(get_settings().database_url)
-    glossary = Glossary()
-    try:
-        refresh(engine, glossary)
-    finally:
-        engine.dispose()
+    glossary = _load_glossary()
     record = glossary.resolve(key)
     if record is None:
         console.print(f"no term has the slug, headword or alias {key!r}")
@@ -212,22 +223,14 @@ def export_file(
     from rich.progress import Progress
 
     from app.core.script import Script
-    from app.db import make_engine
     from app.exchange import service
     from app.exchange.formats import ExportFormat, chunked
-    from app.terms.glossary import Glossary
-    from app.terms.service import refresh
 
     try:
         chosen, chosen_script = ExportFormat(fmt), Script(script)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    engine = make_engine(get_settings().database_url)
-    glossary = Glossary()
-    try:
-        refresh(engine, glossary)
-    finally:
-        engine.dispose()
+    glossary = _load_glossary()
     records = service.export_order(glossary)
     if output is None:
         for chunk in chunked(service.export(records, chosen, script=chosen_script, bom=bom)):
