@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from app.core.normalize import fold
+from app.core.normalize import FoldedText, fold
 from app.core.pinyin import strip_tones
 
 MAX_LIMIT = 100
@@ -108,6 +108,16 @@ def _strip_tones(text: str) -> str:
 def form_key(text: str) -> str:
     """How a written form (or a Chinese query) is compared: folded, without whitespace."""
     return "".join(fold(text).split())
+
+
+def form_keys(texts: Sequence[str]) -> list[str]:
+    """`form_key` of many texts (definitions: long), folded in one vectorised pass over them all."""
+    if len(texts) < 50 or any(_SEP in t for t in texts):
+        return [form_key(t) for t in texts]
+    folded = FoldedText(_SEP.join(texts)).folded.split(_SEP)
+    if len(folded) != len(texts):  # no code point folds to the separator; stay exact should one ever do
+        return [form_key(t) for t in texts]
+    return ["".join(f.split()) for f in folded]
 
 
 def pinyin_key(text: str) -> str:
@@ -233,6 +243,10 @@ def _bigram_postings(texts: dict[int, str]) -> _Postings:
     keys = codes[:-1] << 21 | codes[1:]
     keep = (codes[:-1] != ord(_SEP)) & (codes[1:] != ord(_SEP))
     keys, owner = keys[keep], owner[:-1][keep]
+    bits = max(1, int(ids.max()).bit_length())
+    if 42 + bits <= 63:  # (bigram, owner) packed into one int64: one sort and dedupe instead of a lexsort
+        packed = np.unique(keys << bits | owner)
+        return _Postings(packed >> bits, packed & ((1 << bits) - 1))
     order = np.lexsort((owner, keys))
     keys, owner = keys[order], owner[order]
     first = np.ones(len(keys), dtype=bool)
@@ -344,8 +358,9 @@ class _State:
         state = cls()
         en_pairs, def_en_pairs = _PairCollector(), _PairCollector()
         forms_pairs, pinyin_pairs = _PairCollector(), _PairCollector()
-        for entry in entries:
-            doc_id = state._add_doc(entry)
+        folded_definitions = form_keys([entry.definition_zh for entry in entries])
+        for entry, folded_definition in zip(entries, folded_definitions, strict=True):
+            doc_id = state._add_doc(entry, folded_definition)
             doc = state.docs[doc_id]
             assert doc is not None
             for sid in doc.surfaces:
@@ -385,7 +400,7 @@ class _State:
         self.s_text.append(text)
         return sid
 
-    def _add_doc(self, entry: Entry) -> int:
+    def _add_doc(self, entry: Entry, folded_definition: str | None = None) -> int:
         doc_id = len(self.docs)
         order = (entry.footnote if entry.footnote is not None else 1 << 30, entry.slug)
         doc = _Doc(entry, order, [])
@@ -418,7 +433,9 @@ class _State:
                 seen.add(folded)
                 doc.surfaces.append(self._surface(doc_id, field, folded))
                 self.vocabulary_set.update(folded.split())
-        self.folded_definitions[doc_id] = form_key(entry.definition_zh)
+        self.folded_definitions[doc_id] = (
+            form_key(entry.definition_zh) if folded_definition is None else folded_definition
+        )
         return doc_id
 
     # -- editing -------------------------------------------------------------------------------------------

@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import contextlib
+import gc
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
 from app.core.forms import lookup_keys, lookup_keys_many
@@ -85,6 +87,19 @@ def present(record: TermRecord, script: Script) -> TermOut:
     )
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: building a large snapshot allocates millions of objects that all
+    live on, and each collection of the oldest generation would walk every one of them again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class DerivedIndex(Protocol):
     """An index derived from the glossary (search, term matching), kept in step with it by `Glossary.apply`."""
 
@@ -129,7 +144,7 @@ class Glossary:
 
         Readers never see a concept missing while it is replaced: its new keys go in before stale ones go.
         """
-        with self._lock:
+        with self._lock, paused_gc():
             if self._loaded and revision <= self.revision:
                 return  # a concurrent refresh applied this already
             changed = [r for r in changed if (old := self._by_slug.get(r.slug)) is None or old.version != r.version]

@@ -12,10 +12,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from app import models
 from app.core.forms import lookup_keys
+from app.terms.glossary import paused_gc
 from app.terms.schemas import Component, Definition, DefinitionBasis, Kind, Source, TermFields, TermRecord
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -63,6 +65,13 @@ def load_changed(session: Session, since: int) -> tuple[list[TermRecord], list[s
     """
     revision = current_revision(session)
     connection = session.connection()
+    with paused_gc():
+        return _load_changed(connection, session, since, revision)
+
+
+def _load_changed(
+    connection: Connection, session: Session, since: int, revision: int
+) -> tuple[list[TermRecord], list[str], int]:
     concepts = list(
         connection.execute(
             select(*_CONCEPT_COLUMNS, models.Concept.deleted_at)
@@ -134,8 +143,8 @@ def _children(session: Session, table: type, ids: Sequence[int], everything: boo
     else:
         queries = [query.where(table.concept_id.in_(ids[i : i + _CHUNK])) for i in range(0, len(ids), _CHUNK)]
     for q in queries:
-        for row in connection.execute(q):
-            grouped[row[0]].append(tuple(row)[1:])
+        for row in connection.execute(q).all():
+            grouped[row[0]].append(row[1:])
     return grouped
 
 
