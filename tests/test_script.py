@@ -28,5 +28,10 @@ def test_phrase_localised_forms_are_lookup_keys_of_the_headword():
 def test_batched_lookup_keys_equal_one_by_one():
     from app.core.forms import lookup_keys_many
 
-    entries = [("数据得地", ["数據得地"]), ("“1+22+3”大安全工作体系", []), ("项目攻坚年", ["项目\n年"]), ("昆山之链", [])]
+    entries = [
+        ("数据得地", ["数據得地"]),
+        ("“1+22+3”大安全工作体系", []),
+        ("项目攻坚年", ["项目\n年"]),
+        ("昆山之链", []),
+    ]
     assert lookup_keys_many(entries) == [lookup_keys(h, a) for h, a in entries]
