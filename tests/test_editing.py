@@ -205,3 +205,19 @@ def test_a_body_over_the_limit_is_413_before_auth(fresh_db: Database):
     with client_for(fresh_db, max_body_bytes=2048) as client:
         response = client.post("/v1/terms", json=new_entry(note="x" * 4000))
         assert response.status_code == 413
+
+
+def test_search_and_annotate_see_an_edit_at_once_in_the_same_process(editor):
+    client, headers = editor
+    assert client.post("/v1/terms", json=new_entry(), headers=headers).status_code == 201
+    found = client.get("/v1/search", params={"q": "测试词条"}).json()["items"]
+    assert found[0]["term"]["slug"] == "ce-shi-ci-tiao"
+    matches = client.post("/v1/annotate", json={"text": "这是一个測試詞條。"}).json()["matches"]
+    assert [m["slug"] for m in matches] == ["ce-shi-ci-tiao"]
+    etag = client.get("/v1/terms/ce-shi-ci-tiao").headers["etag"]
+    client.request("DELETE", "/v1/terms/ce-shi-ci-tiao", headers=headers | {"If-Match": etag})
+    assert client.post("/v1/annotate", json={"text": "这是一个測試詞條。"}).json()["matches"] == []
+    assert all(
+        i["term"]["slug"] != "ce-shi-ci-tiao"
+        for i in client.get("/v1/search", params={"q": "测试词条"}).json()["items"]
+    )

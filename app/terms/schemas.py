@@ -136,6 +136,48 @@ class TermRecord(TermFields):
 class TermOut(TermFields):
     """A term as the API returns it (contract v1), its Chinese fields in the requested script."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "slug": "liu-fu-liu-jin",
+                    "hans": "六服六进",
+                    "hant": "六服六進",
+                    "pinyin": "liù fú liù jìn",
+                    "en": "Six Services in Six Places",
+                    "en_alternatives": ["six services brought into six places"],
+                    "en_avoid": ["Six Services and Six Advances"],
+                    "en_origin": None,
+                    "definition": {
+                        "zh": "政务服务进园区、企业服务进银行、高频服务进楼宇、"
+                        "自助服务进商圈、便民服务进景区、邻里服务进社区。",
+                        "en": "A Kunshan initiative that brings six kinds of service into six kinds of places.",
+                        "basis": "footnote",
+                    },
+                    "kind": "programme",
+                    "footnote": 7,
+                    "components": [{"hans": "政务服务进园区", "en": "government services into industrial parks"}],
+                    "aliases": [],
+                    "related": ["ma-shang-ban", "kun-ru-yi"],
+                    "sources": [
+                        {
+                            "document": "2024年昆山市政府工作报告",
+                            "date": "2024-01-08",
+                            "section": "二、2024年主要任务（四）",
+                            "quote": "深化营商环境改革，保护各类市场主体平等参与竞争，"
+                            "围绕“马上办”“六服六进”⑦等重点任务，"
+                            "进一步强化政务服务线上线下融合，巩固提升“一网通办”“一件事一次办”等改革成效，"
+                            "进一步擦亮“昆如意”营商服务品牌。",
+                        }
+                    ],
+                    "note": None,
+                    "version": 1,
+                    "updated_at": "2026-11-26T18:00:00Z",
+                }
+            ]
+        },
+    )
     _stores_hant_override: ClassVar[bool] = False
     hant: str  # type: ignore[assignment]  # always present on output: the override or the conversion
     version: int
