@@ -185,7 +185,7 @@ def _csv_entry(number: int, line: int, header: list[str], row: list[str]) -> Raw
             entry.errors.append(f"{name}: not a JSON list ({exc.msg} at character {exc.pos})")
     footnote = cells.get("footnote", "").strip()
     if footnote:
-        data["footnote"] = footnote
+        data["footnote"] = int(footnote) if footnote.isdecimal() else footnote
     data["definition"] = {"zh": cells["definition_zh"], "en": cells["definition_en"]}
     if cells.get("definition_basis", "").strip():
         data["definition"]["basis"] = cells["definition_basis"].strip()

@@ -387,7 +387,7 @@ def _read_headword(section: Any, data: dict[str, Any]) -> None:
         if label == "pinyin":
             data["pinyin"] = value
         elif label == "footnote":
-            data["footnote"] = value
+            data["footnote"] = int(value) if value.isdecimal() else value
         elif label == "component":
             hans, _, en = value.partition(" = ")
             components.append({"hans": hans, "en": en})
