@@ -246,7 +246,9 @@ def _bigram_postings(texts: dict[int, str]) -> _Postings:
     bits = max(1, int(ids.max()).bit_length())
     if 42 + bits <= 63:  # (bigram, owner) packed into one int64: one sort and dedupe instead of a lexsort
         packed = np.sort(keys << bits | owner)  # (np.unique is many times slower here than sort and compare)
-        packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))]
+        first = np.ones(len(packed), dtype=bool)
+        first[1:] = packed[1:] != packed[:-1]
+        packed = packed[first]
         return _Postings(packed >> bits, packed & ((1 << bits) - 1))
     order = np.lexsort((owner, keys))
     keys, owner = keys[order], owner[order]
