@@ -1,0 +1,67 @@
+"""Requests per second and latency of 10 KB annotate and convert requests at 50 connections, 1 and 2 workers.
+
+    .venv/bin/python -m bench.text_throughput_bench [--seconds 20] [--workers 1 2]
+
+The real server (uvicorn, SQLite, the seed glossary) under wrk on 127.0.0.1; `GET /healthz` in the same run is
+the floor. Annotate and convert are plain `def` routes, so their CPU work runs in the thread pool, never on the
+event loop; folding and OpenCC hold the GIL, so a second worker process is what adds throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from bench.load_bench import REPORT, Req, database, prepare, run_wrk, server, server_env
+
+
+def ten_kb_of_report() -> str:
+    text = REPORT.read_text("utf-8")
+    start = text.index("（一）聚力抓项目优服务")
+    out = text[start:]
+    while len(out.encode()) > 10_240:
+        out = out[:-50]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--connections", type=int, default=50)
+    args = parser.parse_args()
+    text = ten_kb_of_report()
+    body = {
+        "annotate": json.dumps({"text": text}, ensure_ascii=False).encode(),
+        "convert": json.dumps({"text": text, "config": "s2twp"}, ensure_ascii=False).encode(),
+    }
+    kinds = {
+        "healthz": [Req("healthz", "GET", "/healthz")],
+        "annotate 10 KB": [Req("annotate", "POST", "/v1/annotate", body["annotate"])],
+        "convert 10 KB (s2twp, protect_terms)": [Req("convert", "POST", "/v1/convert", body["convert"])],
+    }
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="glossary-text-bench-") as tmp:
+        workdir = Path(tmp)
+        with database(None, workdir) as url:
+            env = server_env(url)
+            prepare(env)
+            for workers in args.workers:
+                with server(env, workers, workdir / f"server-{workers}.log") as (base, _pgid):
+                    for name, requests in kinds.items():
+                        result = run_wrk(base, requests, args.connections, args.seconds, workdir)
+                        errors = sum(result["errors"].values())
+                        rps = result["requests"] / (result["duration_us"] / 1e6)
+                        lat = result["latency_us"]
+                        rows.append((workers, name, rps, lat["p50"] / 1000, lat["p99"] / 1000, errors))
+    print(f"{args.connections} connections, {args.seconds:.0f} s each, wrk -t2, report text of {len(text)} characters")
+    print("| workers | request | req/s | p50 ms | p99 ms | errors |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for workers, name, rps, p50, p99, errors in rows:
+        print(f"| {workers} | {name} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {errors} |")
+
+
+if __name__ == "__main__":
+    main()
