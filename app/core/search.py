@@ -37,8 +37,10 @@ import gc
 import heapq
 import re
 import threading
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -125,8 +127,7 @@ def pinyin_key(text: str) -> str:
 
     `shù jù dé dì`, `shu4 ju4 de2 di4`, `Shuju Dedi` and `shujudedi` all give `shujudedi`.
     """
-    base = _strip_tones(fold(text)).replace("u:", "v")
-    return _TONE_DIGIT.sub("", _NOT_ALNUM.sub("", base))
+    return _pinyin_of_toneless(_strip_tones(fold(text)))
 
 
 def initials_key(pinyin: str) -> str:
@@ -134,12 +135,33 @@ def initials_key(pinyin: str) -> str:
 
     A token that is not a syllable (12345, 1+22+3) is kept whole.
     """
+    return _initials_of_toneless(_strip_tones(fold(pinyin)))
+
+
+def _pinyin_of_toneless(base: str) -> str:
+    return _TONE_DIGIT.sub("", _NOT_ALNUM.sub("", base.replace("u:", "v")))
+
+
+def _initials_of_toneless(base: str) -> str:
     out = []
-    for token in _strip_tones(fold(pinyin)).split():
-        token = _NOT_ALNUM.sub("", token)
-        if token:
-            out.append(token[0] if token.isalpha() else token)
+    for token in base.split():
+        if not (token.isascii() and token.isalnum()):  # apostrophes, 1+22+3: the regex only when needed
+            token = _NOT_ALNUM.sub("", token)
+            if not token:
+                continue
+        out.append(token[0] if token.isalpha() else token)
     return "".join(out)
+
+
+def _toneless_many(texts: Sequence[str]) -> list[str]:
+    """`_strip_tones(fold(t))` of many texts, folded and stripped in one pass over them all."""
+    if len(texts) < 50 or any(_SEP in t for t in texts):
+        return [_strip_tones(fold(t)) for t in texts]
+    pieces = fold(_SEP.join(texts)).translate(_TONELESS).split(_SEP)
+    if len(pieces) != len(texts):  # nothing folds to the separator; stay exact should anything ever do
+        return [_strip_tones(fold(t)) for t in texts]
+    # Combining marks typed apart (u + U+0308) survive the table: those few go the careful way.
+    return [p if p.isascii() else _strip_tones(fold(t)) for p, t in zip(pieces, texts, strict=True)]
 
 
 def words(text: str) -> list[str]:
@@ -179,14 +201,21 @@ _EMPTY = np.empty(0, dtype=np.int64)
 
 
 class _Postings:
-    """int64 key → ascending int ids: sorted NumPy arrays built in bulk, and a dictionary of later additions."""
+    """int64 key → ascending int ids, in compressed rows: the distinct keys sorted, where each key's ids start,
+    the ids (int32); built in bulk, with a dictionary of later additions beside them."""
 
-    __slots__ = ("_added", "_ids", "_keys", "added_count")
+    __slots__ = ("_added", "_ids", "_keys", "_starts", "added_count")
 
-    def __init__(self, keys: _IntArray = _EMPTY, ids: _IntArray = _EMPTY) -> None:
-        order = np.argsort(keys, kind="stable")  # stable: the ids of one key stay ascending
-        self._keys = keys[order]
-        self._ids = ids[order].astype(np.int32)
+    def __init__(self, keys: _IntArray = _EMPTY, ids: _IntArray = _EMPTY, *, presorted: bool = False) -> None:
+        if not presorted:  # by key, then by id
+            order = np.lexsort((ids, keys))
+            keys, ids = keys[order], ids[order]
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = keys[1:] != keys[:-1]
+        starts = np.flatnonzero(first)
+        self._keys: _IntArray = keys[starts]
+        self._starts: _IntArray = np.append(starts, len(keys)).astype(np.int64)
+        self._ids = ids.astype(np.int32)
         self._added: dict[int, list[int]] = {}
         self.added_count = 0
 
@@ -196,9 +225,10 @@ class _Postings:
 
     def get(self, key: int) -> _IntArray:
         keys = self._keys
-        lo = int(np.searchsorted(keys, key, side="left"))
-        hi = int(np.searchsorted(keys, key, side="right"))
-        found: _IntArray = self._ids[lo:hi].astype(np.int64)
+        i = int(np.searchsorted(keys, key))
+        found: _IntArray = _EMPTY
+        if i < len(keys) and int(keys[i]) == key:
+            found = self._ids[int(self._starts[i]) : int(self._starts[i + 1])].astype(np.int64)
         extra = self._added.get(key)
         if extra:
             found = np.union1d(found, np.array(extra, dtype=np.int64))
@@ -206,24 +236,74 @@ class _Postings:
 
 
 class _PairCollector:
-    """Collects (key, id) pairs for a bulk build; ids must come in ascending order, each key once per id."""
+    """Collects (key, id) pairs for a bulk build in typed arrays (8 bytes a number, not a Python int each)."""
 
     def __init__(self) -> None:
-        self.keys: list[int] = []
-        self.ids: list[int] = []
+        self.keys = array("q")
+        self.ids = array("q")
 
     def extend(self, keys: Iterable[int], id_: int) -> None:
         before = len(self.keys)
         self.keys.extend(keys)
-        self.ids.extend([id_] * (len(self.keys) - before))
+        self.ids.extend(repeat(id_, len(self.keys) - before))
 
     def build(self) -> _Postings:
-        return _Postings(np.array(self.keys, dtype=np.int64), np.array(self.ids, dtype=np.int64))
+        keys = np.frombuffer(self.keys, dtype=np.int64) if self.keys else _EMPTY
+        ids = np.frombuffer(self.ids, dtype=np.int64) if self.ids else _EMPTY
+        postings = _Postings(keys, ids)
+        self.keys, self.ids = array("q"), array("q")
+        return postings
+
+
+# Polynomial hashes modulo 2**64 (NumPy's unsigned arithmetic wraps): h(t) = sum of ord(t[k]) * B**k. An odd B
+# has an inverse, so the hash of a text with one character deleted follows from prefix sums in a few array
+# operations, for every text at once.
+_B = 0x100000001B3
+_B_INVERSE = pow(_B, -1, 1 << 64)
+
+
+def _powers(n: int) -> npt.NDArray[np.uint64]:
+    out = np.ones(max(1, n), dtype=np.uint64)
+    out[1:] = np.uint64(_B)
+    return np.cumprod(out, dtype=np.uint64)
+
+
+def _neighbourhoods(texts: Sequence[str], ids: Sequence[int]) -> tuple[_IntArray, _IntArray]:
+    """The hashes of every text and of every text with one character deleted, each with its text's id: two
+    texts one edit apart share one. Texts must not be empty; (hash, id) pairs repeat only by hash collision."""
+    if not texts:
+        return _EMPTY, _EMPTY
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    owner = np.repeat(np.arange(len(texts)), lengths)
+    position = np.arange(len(codes)) - starts[owner]
+    weighted = codes * _powers(int(lengths.max()))[position]
+    running = np.cumsum(weighted, dtype=np.uint64)
+    before = running - weighted  # the sum of everything before each character
+    base = before[starts]
+    whole = running[ends - 1] - base
+    prefix = before - base[owner]
+    deleted = prefix + (whole[owner] - prefix - weighted) * np.uint64(_B_INVERSE)
+    # Deleting either of two equal neighbours gives the same text: keep one of them.
+    distinct = np.ones(len(codes), dtype=bool)
+    distinct[:-1] = (codes[:-1] != codes[1:]) | (position[1:] == 0)
+    id_array = np.asarray(ids, dtype=np.int64)
+    keys = np.concatenate([whole, deleted[distinct]]).view(np.int64)
+    return keys, np.concatenate([id_array, id_array[owner[distinct]]])
 
 
 def _neighbourhood(text: str) -> set[int]:
-    """Hashes of `text` and of `text` with one character deleted: two strings one edit apart share one."""
-    return {hash(text), *(hash(text[:i] + text[i + 1 :]) for i in range(len(text)))}
+    """Hashes of `text` and of `text` with one character deleted (as `_neighbourhoods` stores them)."""
+    if not text:
+        return set()
+    return set(_neighbourhoods([text], [0])[0].tolist())
+
+
+def _fuzzy_postings(texts: Sequence[str], ids: Sequence[int]) -> _Postings:
+    keys, owners = _neighbourhoods(texts, ids)
+    return _Postings(keys, owners)
 
 
 def _bigram_keys(text: str) -> set[int]:
@@ -232,29 +312,41 @@ def _bigram_keys(text: str) -> set[int]:
 
 def _bigram_postings(texts: dict[int, str]) -> _Postings:
     """The bigram index of many texts at once, in NumPy: a Python loop over every bigram of 100,000
-    definitions would take longer than the whole rest of the build."""
+    definitions would take longer than the whole rest of the build. Texts go in chunks, so the temporary
+    arrays stay a few megabytes however long the definitions are."""
     if not texts:
         return _Postings()
-    ids = np.fromiter(texts.keys(), dtype=np.int64, count=len(texts))
-    joined = _SEP.join(texts.values())
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    lengths = np.fromiter((len(t) + 1 for t in texts.values()), dtype=np.int64, count=len(texts))
-    owner = np.repeat(ids, lengths)[: len(codes)]
-    keys = codes[:-1] << 21 | codes[1:]
-    keep = (codes[:-1] != ord(_SEP)) & (codes[1:] != ord(_SEP))
-    keys, owner = keys[keep], owner[:-1][keep]
-    bits = max(1, int(ids.max()).bit_length())
+    bits = max(1, max(texts).bit_length())
+    chunks: list[tuple[_IntArray, _IntArray]] = []
+    items = list(texts.items())
+    for at in range(0, len(items), _BIGRAM_CHUNK):
+        chunk = items[at : at + _BIGRAM_CHUNK]
+        ids = np.fromiter((i for i, _ in chunk), dtype=np.int64, count=len(chunk))
+        joined = _SEP.join(t for _, t in chunk)
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        lengths = np.fromiter((len(t) + 1 for _, t in chunk), dtype=np.int64, count=len(chunk))
+        owner = np.repeat(ids, lengths)[: len(codes)]
+        keep = (codes[:-1] != ord(_SEP)) & (codes[1:] != ord(_SEP))
+        keys = (codes[:-1] << 21 | codes[1:])[keep]
+        chunks.append((keys, owner[:-1][keep]))
     if 42 + bits <= 63:  # (bigram, owner) packed into one int64: one sort and dedupe instead of a lexsort
-        packed = np.sort(keys << bits | owner)  # (np.unique is many times slower here than sort and compare)
+        packed = np.concatenate([keys << bits | owner for keys, owner in chunks])
+        chunks.clear()
+        packed.sort()  # (np.unique is many times slower here than sort and compare)
         first = np.ones(len(packed), dtype=bool)
         first[1:] = packed[1:] != packed[:-1]
         packed = packed[first]
-        return _Postings(packed >> bits, packed & ((1 << bits) - 1))
+        return _Postings(packed >> bits, packed & ((1 << bits) - 1), presorted=True)
+    keys = np.concatenate([k for k, _ in chunks])
+    owner = np.concatenate([o for _, o in chunks])
     order = np.lexsort((owner, keys))
     keys, owner = keys[order], owner[order]
     first = np.ones(len(keys), dtype=bool)
     first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
-    return _Postings(keys[first], owner[first])
+    return _Postings(keys[first], owner[first], presorted=True)
+
+
+_BIGRAM_CHUNK = 10_000
 
 
 def _word_keys(text: str) -> set[int]:
@@ -265,6 +357,8 @@ def _word_keys(text: str) -> set[int]:
 
 # What a stored surface string is, by the kind of index it sits in.
 _CJK_FIELDS = ("hans", "alias", "hant")
+_FIELD_RANK = {field: rank for rank, field in enumerate(_CJK_FIELDS)}
+_ENGLISH_FIELDS = ("en", "en_alternatives")
 
 
 @dataclass(slots=True)
@@ -360,28 +454,38 @@ class _State:
     def build(cls, entries: list[Entry]) -> _State:
         state = cls()
         en_pairs, def_en_pairs = _PairCollector(), _PairCollector()
-        forms_pairs, pinyin_pairs = _PairCollector(), _PairCollector()
+        # Folding and tone stripping of every text of a kind in one pass, not one call per text.
         folded_definitions = form_keys([entry.definition_zh for entry in entries])
-        for entry, folded_definition in zip(entries, folded_definitions, strict=True):
-            doc_id = state._add_doc(entry, folded_definition)
+        written = form_keys([text for entry in entries for text in (entry.hans, *(f for f, _ in entry.forms))])
+        toneless = _toneless_many([entry.pinyin for entry in entries])
+        at = 0
+        for entry, folded_definition, plain in zip(entries, folded_definitions, toneless, strict=True):
+            count = 1 + len(entry.forms)
+            doc_id = state._add_doc(entry, folded_definition, written[at : at + count], plain)
+            at += count
             doc = state.docs[doc_id]
             assert doc is not None
             for sid in doc.surfaces:
-                field, text = state.s_field[sid], state.s_text[sid]
-                if field in _CJK_FIELDS:
-                    if len(text) >= 3:
-                        forms_pairs.extend(_neighbourhood(text), sid)
-                elif field in ("pinyin", "initials"):
-                    if len(text) >= 4:
-                        pinyin_pairs.extend(_neighbourhood(text), sid)
-                else:
-                    en_pairs.extend(_word_keys(text), sid)
+                if state.s_field[sid] in _ENGLISH_FIELDS:
+                    en_pairs.extend(_word_keys(state.s_text[sid]), sid)
             def_en_pairs.extend(_word_keys(entry.definition_en), doc_id)
+        del written, toneless, folded_definitions
         state.en_words = en_pairs.build()
-        state.def_zh = _bigram_postings(state.folded_definitions)
         state.def_en = def_en_pairs.build()
-        state.fuzzy_forms = forms_pairs.build()
-        state.fuzzy_pinyin = pinyin_pairs.build()
+        state.def_zh = _bigram_postings(state.folded_definitions)
+        # Typo neighbourhoods of the headword forms (3 characters or more) and of pinyin and initials (4 or
+        # more), all at once in NumPy.
+        fuzzy: dict[bool, tuple[list[str], list[int]]] = {True: ([], []), False: ([], [])}
+        for sid, (field, text) in enumerate(zip(state.s_field, state.s_text, strict=True)):
+            if field in _ENGLISH_FIELDS:
+                continue
+            cjk = field in _CJK_FIELDS
+            if len(text) >= (3 if cjk else 4):
+                texts, sids = fuzzy[cjk]
+                texts.append(text)
+                sids.append(sid)
+        state.fuzzy_forms = _fuzzy_postings(*fuzzy.pop(True))
+        state.fuzzy_pinyin = _fuzzy_postings(*fuzzy.pop(False))
         state.pinyin_sorted.sort()
         state._rebuild_vocabulary_fuzz()
         state.publish()
@@ -390,11 +494,8 @@ class _State:
     def _rebuild_vocabulary_fuzz(self) -> None:
         self.vocabulary = sorted(self.vocabulary_set)
         self.word_list = list(self.vocabulary)
-        pairs = _PairCollector()
-        for word_id, word in enumerate(self.word_list):
-            if len(word) >= 4:
-                pairs.extend(_neighbourhood(word), word_id)
-        self.fuzzy_words = pairs.build()
+        long_words = [(word, word_id) for word_id, word in enumerate(self.word_list) if len(word) >= 4]
+        self.fuzzy_words = _fuzzy_postings([w for w, _ in long_words], [i for _, i in long_words])
 
     def _surface(self, doc_id: int, field: str, text: str) -> int:
         sid = len(self.s_text)
@@ -403,7 +504,15 @@ class _State:
         self.s_text.append(text)
         return sid
 
-    def _add_doc(self, entry: Entry, folded_definition: str | None = None) -> int:
+    def _add_doc(
+        self,
+        entry: Entry,
+        folded_definition: str | None = None,
+        written: Sequence[str] | None = None,
+        toneless: str | None = None,
+    ) -> int:
+        """Add a concept's surfaces; `written` (the form keys of hans and `entry.forms`, in order), `toneless`
+        (its pinyin folded, tones stripped) and `folded_definition` when the caller computed them in bulk."""
         doc_id = len(self.docs)
         order = (entry.footnote if entry.footnote is not None else 1 << 30, entry.slug)
         doc = _Doc(entry, order, [])
@@ -411,18 +520,22 @@ class _State:
         self.by_slug[entry.slug] = doc_id
         self.live += 1
         seen: set[str] = set()
-        forms = sorted(entry.forms, key=lambda f: _CJK_FIELDS.index(f[1]) if f[1] in _CJK_FIELDS else 9)
-        for text, field in [(entry.hans, "hans"), *forms]:
-            key = form_key(text)
+        fields = ["hans", *(field for _, field in entry.forms)]
+        if written is None:
+            written = [form_key(entry.hans), *(form_key(text) for text, _ in entry.forms)]
+        keyed = sorted(zip(written, fields, strict=True), key=lambda f: _FIELD_RANK.get(f[1], 9))
+        for key, field in keyed:
             if key and key not in seen:
                 seen.add(key)
                 doc.surfaces.append(sid := self._surface(doc_id, field, key))
                 self.exact.setdefault(key, []).append(sid)
-        pinyin = pinyin_key(entry.pinyin)
+        if toneless is None:
+            toneless = _strip_tones(fold(entry.pinyin))
+        pinyin = _pinyin_of_toneless(toneless)
         keys = [(pinyin, "pinyin")]
         if "v" in pinyin:
             keys.append((pinyin.replace("v", "u"), "pinyin"))  # lü typed as lu, as many people do
-        keys.append((initials_key(entry.pinyin), "initials"))
+        keys.append((_initials_of_toneless(toneless), "initials"))
         for key, field in keys:
             if key and key not in seen:
                 seen.add(key)
