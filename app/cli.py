@@ -105,9 +105,29 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the HTTP API with uvicorn."""
+    import copy
+
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    # One JSON line per request from the app's own access log (with its request id) instead of uvicorn's.
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["formatters"]["json_line"] = {"format": "%(message)s"}
+    log_config["handlers"]["json_access"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "json_line",
+        "stream": "ext://sys.stdout",
+    }
+    log_config["loggers"]["app.access"] = {"handlers": ["json_access"], "level": "INFO", "propagate": False}
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+        log_config=log_config,
+    )
 
 
 @cli.command()
