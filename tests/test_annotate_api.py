@@ -7,6 +7,7 @@ import json
 import opencc
 import pytest
 
+from app.annotate.routes import AnnotateResult, TermMatch
 from tests.appclient import AppClient
 from tests.conftest import REPORT, Database, client_for
 
@@ -68,6 +69,17 @@ def test_mixed_script_passage(client: AppClient):
         ("智改数轉", "zhi-gai-shu-zhuan"),
         ("精網微格", "jing-wei-wang-ge"),
     ]
+
+
+def test_surfaces_with_ascii_quotes_are_escaped_and_every_match_has_the_contract_fields_in_order(
+    client: AppClient,
+):
+    text = '构建"1+22+3"大安全工作体系，\\"数据得地"\t与“数据得地”'
+    body = annotate(client, text)
+    AnnotateResult.model_validate(body)
+    assert [m["surface"] for m in body["matches"]] == ['"1+22+3"大安全工作体系', "数据得地", "数据得地"]
+    assert all(list(m) == list(TermMatch.model_fields) for m in body["matches"])
+    assert list(body) == ["matches"]
 
 
 def test_offsets_count_code_points_beyond_the_basic_plane(client: AppClient):

@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from app.core.matcher import Match, Pattern, TermMatcher, term_patterns_many
 from app.terms.schemas import TermRecord
@@ -24,9 +25,9 @@ log = logging.getLogger("app.annotate")
 BACKGROUND_REBUILD_PATTERNS = 20_000
 
 
-@dataclass(frozen=True, slots=True)
-class Annotation:
-    """A term found in a text: where, as written, and the concept's record."""
+class Annotation(NamedTuple):
+    """A term found in a text: where, as written, and the concept's record (a tuple: a megabyte of report text
+    has thousands, and a tuple is the cheapest immutable record to build)."""
 
     start: int
     end: int
@@ -93,11 +94,12 @@ class TermAnnotator:
     def annotate(self, text: str, *, kind: str | None = None) -> list[Annotation]:
         """Every glossary term in `text`, leftmost-longest, not overlapping; `kind` keeps only that kind's."""
         snapshot = self._current
+        records = snapshot.records
         found = []
-        for match in snapshot.matcher.find(text):
-            record = snapshot.records.get(match.slug)
+        for start, end, pattern in snapshot.matcher.spans(text):
+            record = records.get(pattern.slug)
             if record is not None and (kind is None or record.kind == kind):
-                found.append(Annotation(match.start, match.end, match.surface, match.pattern, record))
+                found.append(Annotation(start, end, text[start:end], pattern, record))
         return found
 
     def matches(self, text: str) -> list[Match]:

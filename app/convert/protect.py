@@ -14,8 +14,8 @@ phrase that would have run from the text into a term is not applied, which is th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from app.core.normalize import fold
 from app.core.script import Script, convert, to_script
@@ -28,8 +28,7 @@ _TO_SIMPLIFIED = {"t2s": "t2s", "tw2s": "tw2s", "tw2sp": "tw2s", "hk2s": "hk2s",
 _PRIVATE_USE = range(0xE000, 0xF900)
 
 
-@dataclass(frozen=True, slots=True)
-class WrittenForm:
+class WrittenForm(NamedTuple):
     """The form of a concept a term is written in (its headword or an alias), Simplified, and the entry's
     explicit Traditional override when the form is the headword and has one."""
 
@@ -37,8 +36,7 @@ class WrittenForm:
     hant: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class FoundTerm:
+class FoundTerm(NamedTuple):
     """A term found in the text: where, as written, whether as a phrase-localised form, and which form."""
 
     start: int

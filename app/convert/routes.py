@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictBool
 
 from app.annotate.index import Annotation, TermAnnotator
-from app.annotate.routes import check_size
+from app.annotate.routes import check_size, json_response
 from app.api.deps import GlossaryDep, SettingsDep
 from app.convert.protect import FoundTerm, WrittenForm, convert_protecting, protects
 from app.core.script import available_configs
@@ -46,7 +46,7 @@ def _found(a: Annotation) -> FoundTerm:
     response_model=ConvertResult,
     responses=responses(InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError),
 )
-def convert_text(request: ConvertRequest, glossary: GlossaryDep, settings: SettingsDep) -> ConvertResult:
+def convert_text(request: ConvertRequest, glossary: GlossaryDep, settings: SettingsDep) -> Response:
     """Convert `text` with the OpenCC config `config`, glossary terms protected unless `protect_terms` is false."""
     configs = available_configs()
     if request.config not in configs:
@@ -55,4 +55,7 @@ def convert_text(request: ConvertRequest, glossary: GlossaryDep, settings: Setti
     terms: list[FoundTerm] = []
     if request.protect_terms and protects(request.config):
         terms = [_found(a) for a in glossary.index(TermAnnotator).annotate(request.text)]
-    return ConvertResult(text=convert_protecting(request.text, request.config, terms), config=request.config)
+    converted = convert_protecting(request.text, request.config, terms)
+    # Encoded here rather than validated again through ConvertResult (which documents the shape): the
+    # response model would copy and re-check the whole converted text.
+    return json_response({"text": converted, "config": request.config})
