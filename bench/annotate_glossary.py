@@ -67,3 +67,23 @@ def best_of(fn: Callable[[], object], repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def _seconds(fn: Callable[[], object]) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def paired(baseline: Callable[[], object], ours: Callable[[], object], repeat: int) -> tuple[float, float, float]:
+    """Median seconds of the baseline, of ours, and the median of their ratios, the two run alternately
+    (`repeat` pairs after one warm-up of each), so that load from other processes on a shared machine falls
+    on both alike and each ratio compares runs made a moment apart."""
+    baseline()
+    ours()
+    pairs = [(_seconds(baseline), _seconds(ours)) for _ in range(repeat)]
+    return (
+        statistics.median(b for b, _ in pairs),
+        statistics.median(o for _, o in pairs),
+        statistics.median(o / b for b, o in pairs),
+    )

@@ -98,24 +98,21 @@ def _annotator(glossary: GlossaryDep) -> TermAnnotator:
 
 
 def _matches_json(annotations: list[Annotation]) -> str:
-    """The `matches` array as JSON, written directly: the concept's fields are encoded once per concept and
-    each surface once per distinct surface, not once per match (a megabyte of report text has 17,000 matches
-    and a few hundred distinct terms). Keys in the order of `TermMatch`; the same JSON `json.dumps` gives."""
+    """The `matches` array as JSON, written directly: each distinct (surface, concept) is encoded once, not once
+    per match (a megabyte of report text has 17,000 matches and a few hundred distinct terms). Keys in the
+    order of `TermMatch`; the same JSON `json.dumps` gives."""
     dumps = _dumps
-    tails: dict[str, str] = {}  # slug → the match's fields after "surface", encoded
-    surfaces: dict[str, str] = {}
+    encoded: dict[tuple[str, str], str] = {}  # (surface, slug) → the match's fields from "surface" on
     parts = []
     for a in annotations:
         r = a.record
-        tail = tails.get(r.slug)
-        if tail is None:
-            tail = tails[r.slug] = (
-                f',"slug":{dumps(r.slug)},"hans":{dumps(r.hans)},"en":{dumps(r.en)},"kind":{dumps(r.kind)}}}'
+        rest = encoded.get((a.surface, r.slug))
+        if rest is None:
+            rest = encoded[a.surface, r.slug] = (
+                f'"surface":{dumps(a.surface)},"slug":{dumps(r.slug)},"hans":{dumps(r.hans)},'
+                f'"en":{dumps(r.en)},"kind":{dumps(r.kind)}}}'
             )
-        surface = surfaces.get(a.surface)
-        if surface is None:
-            surface = surfaces[a.surface] = dumps(a.surface)
-        parts.append(f'{{"start":{a.start},"end":{a.end},"surface":{surface}{tail}')
+        parts.append(f'{{"start":{a.start},"end":{a.end},{rest}')
     return f"[{','.join(parts)}]"
 
 

@@ -97,11 +97,14 @@ _ASCII_ALNUM = frozenset(string.ascii_letters + string.digits)
 class TermMatcher:
     """An immutable matcher over a fixed set of patterns (build a new one when the glossary changes)."""
 
-    __slots__ = ("_automaton", "_patterns")
+    __slots__ = ("_alnum_edges", "_automaton", "_patterns")
 
     def __init__(self, patterns: Mapping[str, Pattern]) -> None:
         keys = [k for k in patterns if k]
         self._patterns = [patterns[k] for k in keys]
+        # Per key: 1 if it begins with an ASCII letter or digit, 2 if it ends with one (the glued-digit rule
+        # only needs the text around a match examined for such keys).
+        self._alnum_edges = [(k[0] in _ASCII_ALNUM) | (k[-1] in _ASCII_ALNUM) << 1 for k in keys]
         self._automaton = (
             ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest) if keys else None
         )
@@ -134,16 +137,18 @@ class TermMatcher:
         folded_text = FoldedText(text)
         folded = folded_text.folded
         span = folded_text.span
-        patterns = self._patterns
+        patterns, alnum_edges = self._patterns, self._alnum_edges
         folded_length, length = len(folded), len(text)
         alnum, pairs, closers = _ASCII_ALNUM, _PAIRS, _CLOSERS
         found: list[tuple[int, int, Pattern]] = []
         last_end = 0
         for index, fstart, fend in self._automaton.find_matches_as_indexes(folded):
-            if fstart > 0 and folded[fstart] in alnum and folded[fstart - 1] in alnum:
-                continue
-            if fend < folded_length and folded[fend - 1] in alnum and folded[fend] in alnum:
-                continue
+            edges = alnum_edges[index]
+            if edges:
+                if edges & 1 and fstart > 0 and folded[fstart - 1] in alnum:
+                    continue
+                if edges & 2 and fend < folded_length and folded[fend] in alnum:
+                    continue
             original = span(fstart, fend)
             if original is None:
                 continue
