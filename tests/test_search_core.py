@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from app.core.search import Entry, SearchIndex, initials_key, pinyin_key, within_one_edit
+from app.core.search import Entry, SearchIndex, initials_key, pinyin_key, within_one_edit, words
 from app.search.index import TermSearch, entries
 from app.terms.glossary import Glossary
 from app.terms.schemas import Definition, Kind, TermRecord
@@ -144,3 +144,41 @@ def test_forms_converted_in_one_batch_equal_forms_converted_one_by_one():
         batch = {text for text, field in entry.forms} | {entry.hans}
         alone = set().union(*(written_forms(f) for f in [record.hans, *record.aliases]))
         assert batch == alone
+
+
+def test_typo_hashes_of_a_text_and_of_its_one_deletions_meet():
+    from app.core.search import _neighbourhood, _neighbourhoods, _text_hash
+
+    texts = ["lflj", "数据得地", "aab", "shujudedi"]
+    keys, owners = _neighbourhoods(texts, [10, 11, 12, 13])
+    assert keys[:4].tolist() == [_text_hash(t) for t in texts]  # whole texts first, as the query side hashes
+    assert set(owners.tolist()) == {10, 11, 12, 13}
+    assert _neighbourhood("aab") == {_text_hash(t) for t in ["aab", "ab", "aa"]}  # equal neighbours: one hash
+    assert _neighbourhood("数据得地") & _neighbourhood("数据地")  # one deleted
+    assert _neighbourhood("lflj") & _neighbourhood("lfjl")  # neighbours swapped
+    assert not _neighbourhood("lflj") & _neighbourhood("sjdd")
+
+
+def test_words_hashed_in_bulk_are_the_words_a_query_looks_up():
+    from app.core.search import _text_hash, _word_postings
+
+    texts = ["Data-Based Land Allocation", "Six Services in Six Places", "Ⅱ型 City don't", "", "数据 only"]
+    postings = _word_postings(texts, [5, 6, 7, 8, 9])
+    for i, text in zip([5, 6, 7, 9], [texts[0], texts[1], texts[2], texts[4]], strict=True):
+        for word in words(text):
+            assert i in postings.get(_text_hash(word)).tolist(), word
+    assert postings.get(_text_hash("six")).tolist() == [6]  # once per text
+    assert postings.get(_text_hash("nowhere")).tolist() == []
+
+
+def test_a_bulk_build_and_one_by_one_edits_answer_alike():
+    seeded = [SIX, DATA, GREEN, _entry("ii", "Ⅱ型大城市", "èr xíng dà chéng shì", "Type II City")]
+    many = [_entry(f"t-{i}", f"测试词{i}", "cè shì cí", f"Test {i}") for i in range(60)]  # past the bulk threshold
+    bulk = SearchIndex([*seeded, *many])
+    edited = SearchIndex()
+    for entry in [*seeded, *many]:
+        edited.add([entry])
+    queries = ["sjdd", "lfjl", "数据得", "数据的地", "II型大城市", "data land", "dta", "lvse", "luse"]
+    queries += ["测试词7", "tset 7"]
+    for q in queries:
+        assert bulk.search(q) == edited.search(q), q

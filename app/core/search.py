@@ -37,10 +37,8 @@ import gc
 import heapq
 import re
 import threading
-from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -235,26 +233,6 @@ class _Postings:
         return found
 
 
-class _PairCollector:
-    """Collects (key, id) pairs for a bulk build in typed arrays (8 bytes a number, not a Python int each)."""
-
-    def __init__(self) -> None:
-        self.keys = array("q")
-        self.ids = array("q")
-
-    def extend(self, keys: Iterable[int], id_: int) -> None:
-        before = len(self.keys)
-        self.keys.extend(keys)
-        self.ids.extend(repeat(id_, len(self.keys) - before))
-
-    def build(self) -> _Postings:
-        keys = np.frombuffer(self.keys, dtype=np.int64) if self.keys else _EMPTY
-        ids = np.frombuffer(self.ids, dtype=np.int64) if self.ids else _EMPTY
-        postings = _Postings(keys, ids)
-        self.keys, self.ids = array("q"), array("q")
-        return postings
-
-
 # Polynomial hashes modulo 2**64 (NumPy's unsigned arithmetic wraps): h(t) = sum of ord(t[k]) * B**k. An odd B
 # has an inverse, so the hash of a text with one character deleted follows from prefix sums in a few array
 # operations, for every text at once.
@@ -350,7 +328,51 @@ _BIGRAM_CHUNK = 10_000
 
 
 def _word_keys(text: str) -> set[int]:
-    return {hash(w) for w in words(text)}
+    return {_text_hash(w) for w in words(text)}
+
+
+def _text_hash(text: str) -> int:
+    """The polynomial hash of `text` as `_neighbourhoods` and `_word_postings` compute it (as a signed int64)."""
+    h, power = 0, 1
+    for char in text:
+        h = (h + ord(char) * power) & _MASK
+        power = power * _B & _MASK
+    return h - (1 << 64) if h >> 63 else h
+
+
+_MASK = (1 << 64) - 1
+_WORD_CHUNK = 10_000
+
+
+def _word_postings(texts: Sequence[str], ids: Sequence[int]) -> _Postings:
+    """Word (`_text_hash`) → the ids of the texts holding it, for many texts at once: the words of each text
+    are what `words` finds, segmented and hashed in NumPy rather than one Python string per word."""
+    hashes: list[_IntArray] = []
+    owners: list[_IntArray] = []
+    id_array = np.asarray(ids, dtype=np.int64)
+    sep = ord(_SEP)
+    for at in range(0, len(texts), _WORD_CHUNK):
+        chunk = [(t.lower() if t.isascii() else fold(t)).replace(_SEP, " ") for t in texts[at : at + _WORD_CHUNK]]
+        codes = np.frombuffer(_SEP.join(chunk).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        text_of_char = np.cumsum(codes == sep)
+        is_word = ((codes >= ord("a")) & (codes <= ord("z"))) | ((codes >= ord("0")) & (codes <= ord("9")))
+        edges = np.flatnonzero(np.diff(np.concatenate([[False], is_word, [False]]).astype(np.int8)))
+        starts, lengths = edges[0::2], edges[1::2] - edges[0::2]
+        if not len(starts):
+            continue
+        chars = np.flatnonzero(is_word)
+        word_of_char = np.repeat(np.arange(len(starts)), lengths)
+        weighted = codes[chars].astype(np.uint64) * _powers(int(lengths.max()))[chars - starts[word_of_char]]
+        running = np.cumsum(weighted, dtype=np.uint64)
+        ends = np.cumsum(lengths)
+        hashes.append((running[ends - 1] - (running - weighted)[ends - lengths]).view(np.int64))
+        owners.append(id_array[at + text_of_char[starts]])
+    if not hashes:
+        return _Postings()
+    distinct, word = np.unique(np.concatenate(hashes), return_inverse=True)
+    hashes.clear()
+    packed = np.unique(word.astype(np.int64) << 32 | np.concatenate(owners))  # each (word, text) pair once
+    return _Postings(distinct[packed >> 32], packed & 0xFFFFFFFF, presorted=True)
 
 
 # --- the index -------------------------------------------------------------------------------------------
@@ -453,7 +475,6 @@ class _State:
     @classmethod
     def build(cls, entries: list[Entry]) -> _State:
         state = cls()
-        en_pairs, def_en_pairs = _PairCollector(), _PairCollector()
         # Folding and tone stripping of every text of a kind in one pass, not one call per text.
         folded_definitions = form_keys([entry.definition_zh for entry in entries])
         written = form_keys([text for entry in entries for text in (entry.hans, *(f for f, _ in entry.forms))])
@@ -461,17 +482,12 @@ class _State:
         at = 0
         for entry, folded_definition, plain in zip(entries, folded_definitions, toneless, strict=True):
             count = 1 + len(entry.forms)
-            doc_id = state._add_doc(entry, folded_definition, written[at : at + count], plain)
+            state._add_doc(entry, folded_definition, written[at : at + count], plain)
             at += count
-            doc = state.docs[doc_id]
-            assert doc is not None
-            for sid in doc.surfaces:
-                if state.s_field[sid] in _ENGLISH_FIELDS:
-                    en_pairs.extend(_word_keys(state.s_text[sid]), sid)
-            def_en_pairs.extend(_word_keys(entry.definition_en), doc_id)
         del written, toneless, folded_definitions
-        state.en_words = en_pairs.build()
-        state.def_en = def_en_pairs.build()
+        english = [sid for sid, field in enumerate(state.s_field) if field in _ENGLISH_FIELDS]
+        state.en_words = _word_postings([state.s_text[sid] for sid in english], english)
+        state.def_en = _word_postings([entry.definition_en for entry in entries], range(len(entries)))
         state.def_zh = _bigram_postings(state.folded_definitions)
         # Typo neighbourhoods of the headword forms (3 characters or more) and of pinyin and initials (4 or
         # more), all at once in NumPy.
@@ -780,7 +796,7 @@ class _Ranker:
         postings: list[npt.NDArray[np.int64]] = []
         exact_words = True
         for n, word in enumerate(query_words):
-            ids = state.en_words.get(hash(word)) if word in state.vocabulary_set else _EMPTY
+            ids = state.en_words.get(_text_hash(word)) if word in state.vocabulary_set else _EMPTY
             if not len(ids) and (n == len(query_words) - 1 or len(word) >= 3):
                 ids = self._word_prefix(word)
                 exact_words = False
@@ -815,7 +831,7 @@ class _Ranker:
         i = bisect.bisect_left(vocabulary, word)
         found: list[npt.NDArray[np.int64]] = []
         while i < len(vocabulary) and vocabulary[i].startswith(word) and len(found) < 50:
-            found.append(self.state.en_words.get(hash(vocabulary[i])))
+            found.append(self.state.en_words.get(_text_hash(vocabulary[i])))
             i += 1
         return np.unique(np.concatenate(found)) if found else _EMPTY
 
@@ -838,7 +854,7 @@ class _Ranker:
         query_words = content_words(query)
         if not query_words or not any(w in state.vocabulary_set or len(w) > 3 for w in query_words):
             return
-        postings = sorted((state.def_en.get(hash(w)) for w in query_words), key=len)
+        postings = sorted((state.def_en.get(_text_hash(w)) for w in query_words), key=len)
         candidates = postings[0]
         for ids in postings[1:]:
             candidates = np.intersect1d(candidates, ids, assume_unique=True)
