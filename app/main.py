@@ -60,6 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await follower
             await warming
+            # A refresh already running in a worker thread outlives the cancelled task: wait for it to give its
+            # connection back (it holds the refresh lock while it uses one), so that dispose closes them all.
+            await anyio.to_thread.run_sync(_wait_for_refresh, glossary)
             engine.dispose()
 
     app = FastAPI(
@@ -106,6 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 GLOSSARY_CONCEPTS = Gauge("glossary_concepts", "Live concepts in this process's glossary snapshot")
 GLOSSARY_REVISION = Gauge("glossary_revision", "Database revision this process's glossary snapshot is at")
+
+
+def _wait_for_refresh(glossary: Glossary) -> None:
+    with glossary.refresh_lock:
+        pass
 
 
 class _Utf8JSONResponse(JSONResponse):
