@@ -78,6 +78,13 @@ class Database:
     def engine(self) -> Engine:
         return make_engine(self.url)
 
+    def seed(self) -> None:
+        """Migrate and load the seed glossary."""
+        self.migrate()
+        engine = self.engine()
+        load(engine, SEEDS_DIR)
+        engine.dispose()  # for SQLite, the last connection to close checkpoints the WAL into the main file
+
     def drop(self) -> None:
         if self._schema is not None:
             with self.admin() as conn:
@@ -102,11 +109,7 @@ def migrated_db(empty_db: Database) -> Database:
 def seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A seeded SQLite file that tests copy instead of seeding their own."""
     base = tmp_path_factory.mktemp("template")
-    db = Database("sqlite", base)
-    db.migrate()
-    engine = db.engine()
-    load(engine, SEEDS_DIR)
-    engine.dispose()  # the last connection to close checkpoints the WAL into the main file
+    Database("sqlite", base).seed()
     return base / "glossary.db"
 
 
@@ -117,10 +120,7 @@ def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     if request.param == "sqlite":
         shutil.copyfile(request.getfixturevalue("seeded_sqlite_template"), tmp_path / "glossary.db")
     else:
-        db.migrate()
-        engine = db.engine()
-        load(engine, SEEDS_DIR)
-        engine.dispose()
+        db.seed()
     yield db
     db.drop()
 
@@ -129,10 +129,7 @@ def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 def seeded_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     """One seeded database per engine, shared by the tests that only read."""
     db = Database(request.param, tmp_path_factory.mktemp(request.param))
-    db.migrate()
-    engine = db.engine()
-    load(engine, SEEDS_DIR)
-    engine.dispose()
+    db.seed()
     yield db
     db.drop()
 

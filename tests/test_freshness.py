@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.annotate.index import TermAnnotator
 from app.config import PROJECT_DIR
 from app.db import writer
-from app.seeding import load, read_entries
+from app.seeding import read_entries
 from app.terms import repository
 from app.terms.schemas import TermFields, TermRecord
 from tests.conftest import SEEDS_DIR, Database
@@ -121,10 +121,7 @@ class Server:
 @pytest.fixture
 def postgres_db(tmp_path: Path) -> Iterator[Database]:
     db = Database("postgres", tmp_path)
-    db.migrate()
-    engine = db.engine()
-    load(engine, SEEDS_DIR)
-    engine.dispose()
+    db.seed()
     yield db
     db.drop()
 

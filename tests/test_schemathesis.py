@@ -12,17 +12,13 @@ from schemathesis.checks import positive_data_acceptance
 
 from app.config import Settings
 from app.main import create_app
-from app.seeding import load
-from tests.conftest import SEEDS_DIR, Database
+from tests.conftest import Database
 from tests.editors import bearer, make_key
 
 # Schemathesis reads the schema when the module loads, so the seeded database is made here too.
 _DIRECTORY = tempfile.TemporaryDirectory(prefix="glossary-schemathesis-")
 _DB = Database("sqlite", Path(_DIRECTORY.name))
-_DB.migrate()
-_engine = _DB.engine()
-load(_engine, SEEDS_DIR)
-_engine.dispose()
+_DB.seed()
 _EDITOR = bearer(make_key(_DB))  # so that writes get past authentication and reach validation and storage
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings(database_url=_DB.url)))
