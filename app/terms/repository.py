@@ -442,14 +442,6 @@ def _write_relations(session: Session, cid: int, related: list[str]) -> None:
     session.add_all(models.Relation(concept_id=cid, position=i, related_id=ids[s]) for i, s in enumerate(related))
 
 
-def set_related(session: Session, slug: str, related: list[str]) -> None:
-    """Link a concept just created to its related concepts (a seed creates them all before linking any)."""
-    cid = session.execute(select(models.Concept.id).where(models.Concept.slug == slug)).scalar_one()
-    session.execute(delete(models.Relation).where(models.Relation.concept_id == cid))  # type: ignore[arg-type]
-    _write_relations(session, cid, related)
-    session.flush()
-
-
 def live_slugs(session: Session) -> set[str]:
     return set(session.execute(select(models.Concept.slug).where(models.Concept.deleted_at.is_(None))).scalars())  # type: ignore[union-attr]
 
