@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import anyio
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -70,7 +70,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        default_response_class=_Utf8JSONResponse,
     )
     problems.install(app)
     # Added innermost first: a request meets the request id, then the body limit (413 before anything
@@ -114,7 +113,3 @@ GLOSSARY_REVISION = Gauge("glossary_revision", "Database revision this process's
 def _wait_for_refresh(glossary: Glossary) -> None:
     with glossary.refresh_lock:
         pass
-
-
-class _Utf8JSONResponse(JSONResponse):
-    """JSON with Chinese as characters, never \\u escapes."""

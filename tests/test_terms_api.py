@@ -92,9 +92,10 @@ def test_etag_and_if_none_match_answer_304(client: AppClient):
 
 
 def test_chinese_is_returned_as_characters_not_escapes(client: AppClient):
-    body = client.get("/v1/terms/liu-fu-liu-jin").content.decode()
-    assert "六服六进" in body
-    assert "\\u" not in body
+    for url in ("/v1/terms/liu-fu-liu-jin", "/v1/terms?footnoted=true", "/v1/search?q=lflj"):
+        body = client.get(url).content.decode()
+        assert "六服六进" in body
+        assert "\\u" not in body
 
 
 def test_footnoted_filter_lists_the_twelve_in_footnote_order(client: AppClient):
