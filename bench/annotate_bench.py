@@ -12,7 +12,6 @@ network). Baseline and app run alternately; the ratio is the median of the ratio
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import ahocorasick_rs
@@ -21,7 +20,8 @@ import opencc
 from app.annotate.index import TermAnnotator
 from app.core.forms import lookup_keys
 from app.core.normalize import FoldedText
-from bench.annotate_glossary import app_client, best_of, make_database, paired, report_text
+from bench.annotate_glossary import app_client, best_of, paired, report_text
+from bench.synthetic import DEFAULT_DIRECTORY, glossary_database
 
 
 def _steps(
@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="0,100000", help="synthetic concepts added to the seed")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--breakdown", action="store_true", help="also time each step of the app's pipeline")
-    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "glossary-bench")
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIRECTORY)
     args = parser.parse_args()
     args.dir.mkdir(exist_ok=True)
     simplified = report_text(1_000_000)
@@ -55,7 +55,7 @@ def main() -> None:
     print("|---:|---|---:|---:|---:|---:|")
     steps = []
     for size in (int(s) for s in args.sizes.split(",")):
-        url = make_database(args.dir, size)
+        url = glossary_database(size, args.dir)
         with app_client(url) as client:
             glossary = client.app.state.glossary
             annotator = glossary.index(TermAnnotator)

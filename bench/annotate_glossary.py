@@ -6,18 +6,9 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from alembic import command
-from sqlalchemy.orm import Session
-
-from app.cli import alembic_config
 from app.config import PROJECT_DIR, Settings
-from app.db import make_engine, writer
 from app.main import create_app
-from app.seeding import load
-from app.terms import repository
-from bench.synthetic import concepts
 from tests.appclient import AppClient
 
 REPORT = (PROJECT_DIR.parent / "shared" / "sources" / "kunshan-2024-government-work-report.zh.txt").read_text(
@@ -31,27 +22,6 @@ def report_text(utf8_bytes: int) -> str:
     while len(text.encode()) > utf8_bytes:
         text = text[: len(text) - max(1, (len(text.encode()) - utf8_bytes) // 3)]
     return text
-
-
-def make_database(directory: Path, synthetic: int) -> str:
-    """A SQLite glossary with the seed and `synthetic` generated concepts; returns its URL."""
-    path = directory / f"glossary-{synthetic}.db"
-    if path.exists():  # built by an earlier run (building 100,000 concepts takes a few minutes)
-        return f"sqlite:///{path}"
-    building = path.with_suffix(".building")
-    building.unlink(missing_ok=True)
-    url = f"sqlite:///{building}"
-    command.upgrade(alembic_config(url), "head")
-    engine = make_engine(url)
-    load(engine, PROJECT_DIR / "seeds")
-    if synthetic:
-        with Session(writer(engine)) as session, session.begin():
-            taken = repository.live_slugs(session)
-            fresh = [c for c in concepts(synthetic + 500) if c.slug not in taken][:synthetic]
-            repository.insert_many(session, fresh)
-    engine.dispose()  # checkpoints the WAL into the file
-    building.rename(path)
-    return f"sqlite:///{path}"
 
 
 def app_client(url: str) -> AppClient:

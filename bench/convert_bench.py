@@ -8,20 +8,20 @@ Raw OpenCC and the app run alternately; the ratio is the median of the ratios of
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import opencc
 
 from app.annotate.index import TermAnnotator
-from bench.annotate_glossary import app_client, make_database, paired, report_text
+from bench.annotate_glossary import app_client, paired, report_text
+from bench.synthetic import DEFAULT_DIRECTORY, glossary_database
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="0,100000", help="synthetic concepts added to the seed")
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "glossary-bench")
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIRECTORY)
     args = parser.parse_args()
     args.dir.mkdir(exist_ok=True)
     text = report_text(100_000)
@@ -29,7 +29,7 @@ def main() -> None:
     print("| concepts | config | protect_terms | raw OpenCC ms | app ms | ratio |")
     print("|---:|---|---|---:|---:|---:|")
     for size in (int(s) for s in args.sizes.split(",")):
-        url = make_database(args.dir, size)
+        url = glossary_database(size, args.dir)
         with app_client(url) as client:
             glossary = client.app.state.glossary
             glossary.index(TermAnnotator).wait_until_current()

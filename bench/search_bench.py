@@ -11,7 +11,8 @@ Reports
     .venv/bin/python -m bench.search_bench --concepts 100000
 
 wrk is needed for the throughput part (`apt-get install -y wrk`); without it the script says so and stops.
-The generated database is kept in --cache-dir (default: the system temp dir) and reused by later runs.
+The generated database is kept in --cache-dir (default: <temp dir>/glossary-bench, shared with the other
+benchmarks) and reused by later runs.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable
@@ -34,20 +34,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-from alembic import command
 from sqlalchemy.orm import Session
 
-from app.cli import alembic_config
 from app.config import PROJECT_DIR
 from app.core.script import convert
 from app.core.search import initials_key, pinyin_key
 from app.db import make_engine
 from app.indexes import derived_indexes
 from app.search.index import TermSearch
-from app.seeding import load
 from app.terms import repository
 from app.terms.glossary import Glossary
-from bench.synthetic import concepts
+from bench.synthetic import DEFAULT_DIRECTORY, glossary_database
 
 # Seed terms searched for (their slugs), and how each kind of query is typed from the record.
 TARGETS = [
@@ -133,33 +130,6 @@ QUERY_KINDS: dict[str, Callable[[Target], str]] = {
 }
 
 
-def build_database(path: Path, count: int) -> str:
-    url = f"sqlite:///{path}"
-    if path.exists():
-        print(f"reusing {path}")
-        return url
-    partial = path.with_suffix(".partial")
-    partial.unlink(missing_ok=True)
-    partial_url = f"sqlite:///{partial}"
-    command.upgrade(alembic_config(partial_url), "head")
-    engine = make_engine(partial_url)
-    load(engine, PROJECT_DIR / "seeds")
-    started = time.perf_counter()
-    entries = list(concepts(count))
-    print(f"generated {count:,} synthetic concepts in {time.perf_counter() - started:.1f} s")
-    with Session(engine) as session:
-        seed_slugs = repository.live_slugs(session)
-        seed_keys = {k for r in repository.load_changed(session, 0)[0] for k in (r.hans, *r.aliases)}
-        entries = [e for e in entries if e.slug not in seed_slugs and e.hans not in seed_keys]
-        started = time.perf_counter()
-        repository.insert_many(session, entries)
-        session.commit()
-    print(f"inserted {len(entries):,} in {time.perf_counter() - started:.1f} s")
-    engine.dispose()
-    partial.rename(path)
-    return url
-
-
 def measure_build(url: str) -> dict[str, float]:
     engine = make_engine(url)
     started = time.perf_counter()
@@ -224,13 +194,12 @@ def main() -> None:
     parser.add_argument("--concepts", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=30, help="passes over each kind's queries (10 queries a pass)")
     parser.add_argument("--wrk-seconds", type=int, default=10)
-    parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_DIRECTORY)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `apt-get update && apt-get install -y wrk`, then run again")
 
-    db_path = args.cache_dir / f"glossary-search-bench-{args.concepts}.db"
-    url = build_database(db_path, args.concepts)
+    url = glossary_database(args.concepts, args.cache_dir)
     build = measure_build(url)
     print(json.dumps(build))
 

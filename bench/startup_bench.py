@@ -1,7 +1,7 @@
 """The phases of a server start on a large glossary: database load, snapshot, each derived index, peak memory.
 
-.venv/bin/python -m bench.search_bench --concepts 100000 --cache-dir /tmp/srch     # builds the database once
-.venv/bin/python -m bench.startup_bench sqlite:////tmp/srch/glossary-search-bench-100000.db
+.venv/bin/python -m bench.search_bench --concepts 100000     # builds the database once
+.venv/bin/python -m bench.startup_bench sqlite:////tmp/glossary-bench/glossary-100000.db
 """
 
 from __future__ import annotations

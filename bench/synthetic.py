@@ -8,12 +8,22 @@ realistic length. Deterministic for a given seed.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
+from alembic import command
 from pypinyin import Style, pinyin
+from sqlalchemy.orm import Session
 
+from app.cli import alembic_config
+from app.config import PROJECT_DIR
 from app.core.forms import lookup_keys
+from app.db import make_engine, writer
+from app.seeding import load
+from app.terms import repository
 from app.terms.schemas import Component, Definition, Source, TermFields
 
 # The 800 most frequent characters of the seed glossary's definitions are a fair stand-in for policy prose.
@@ -142,3 +152,37 @@ def concepts(count: int, seed: int = 2024) -> Iterator[TermFields]:
             ],
         )
         produced += 1
+
+
+DEFAULT_DIRECTORY = Path(tempfile.gettempdir()) / "glossary-bench"
+
+
+def glossary_database(count: int, directory: Path = DEFAULT_DIRECTORY) -> str:
+    """The URL of a SQLite glossary holding the seed and `count` synthetic concepts, built once and reused.
+
+    Building 100,000 concepts takes a few minutes; every benchmark shares the file in `directory`.
+    """
+    path = directory / f"glossary-{count}.db"
+    if path.exists():
+        return f"sqlite:///{path}"
+    directory.mkdir(parents=True, exist_ok=True)
+    building = path.with_suffix(".building")
+    building.unlink(missing_ok=True)
+    url = f"sqlite:///{building}"
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    load(engine, PROJECT_DIR / "seeds")
+    if count:
+        with Session(writer(engine)) as session, session.begin():
+            seed = repository.load_changed(session, 0)[0]
+            taken_slugs = {r.slug for r in seed}
+            taken_keys = {k for r in seed for k in lookup_keys(r.hans, r.aliases)}
+            fresh = (
+                c
+                for c in concepts(count + 1000)
+                if c.slug not in taken_slugs and taken_keys.isdisjoint(lookup_keys(c.hans))
+            )
+            repository.insert_many(session, list(itertools.islice(fresh, count)))
+    engine.dispose()  # checkpoints the WAL into the file
+    building.rename(path)
+    return f"sqlite:///{path}"
