@@ -31,3 +31,13 @@ def test_tones_strip_to_input_method_spelling():
 def test_a_neutral_tone_is_admitted_after_the_first_syllable_only():
     assert pinyin_problems("妈妈岗", "mā ma gǎng") == []
     assert pinyin_problems("妈妈岗", "ma mā gǎng")
+
+
+def test_serving_does_not_load_pypinyin() -> None:
+    """pypinyin's dictionaries cost ~55 MB: the server imports them only when an entry's pinyin is checked."""
+    import subprocess
+    import sys
+
+    code = "import sys, app.main; app.main.create_app(); print('pypinyin' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -1,12 +1,13 @@
-"""Pinyin of headwords: the readings a headword admits, and tone stripping."""
+"""Pinyin of headwords: the readings a headword admits, and tone stripping.
+
+pypinyin is imported on first use, not with this module: its dictionaries take about 55 MB, and a server
+needs them only when an editor's entry is checked or its pinyin suggested, never to answer reads."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import cache
-
-from pypinyin import Style, pinyin
 
 from app.core.normalize import QUOTES
 
@@ -32,6 +33,8 @@ def strip_tones(syllable: str) -> str:
 @cache
 def readings(char: str) -> frozenset[str]:
     """Every tone-marked reading pypinyin knows for a Han character (neutral tone where it lists one)."""
+    from pypinyin import Style, pinyin
+
     found = pinyin(char, style=Style.TONE, heteronym=True)[0]
     return frozenset(found)
 
@@ -57,6 +60,8 @@ def pinyin_problems(hans: str, spelled: str) -> list[str]:
 
 def suggest(hans: str) -> str:
     """pypinyin's reading of a headword in the house format (a draft for editors, to be checked)."""
+    from pypinyin import Style, pinyin
+
     out = []
     for token in headword_tokens(hans):
         out.append(pinyin(token, style=Style.TONE)[0][0] if _HAN.fullmatch(token) else token)
