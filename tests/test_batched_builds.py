@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.orm import Session
 
-from app.core.matcher import term_patterns, term_patterns_many
+from app.core.forms import keyed_forms_many, lookup_keys
+from app.core.matcher import patterns_of, term_patterns, term_patterns_many
 from app.core.search import form_key, form_keys
 from app.seeding import read_entries
 from app.terms import repository
 from app.terms.schemas import TermFields
+from app.terms.stored import StoredTerm
 from tests.conftest import SEEDS_DIR, Database
 
 ENTRIES: list[TermFields] = [e.fields for e in read_entries(SEEDS_DIR)[0] if e.fields is not None]
@@ -42,8 +46,32 @@ def test_full_load_gives_the_same_records_as_loading_each_concept(seeded_db: Dat
         for record in records[:: max(1, len(records) // 40)]:
             one = repository.get_record(session, record.slug)
             assert one is not None
-            assert record.model_dump() == one.model_dump()
+            assert record.full().model_dump() == one.model_dump()
     engine.dispose()
-    by_slug = {r.slug: r for r in records}
+    by_slug = {r.slug: r.full() for r in records}
     assert by_slug["jing-wei-wang-ge"].aliases == ["精网微格"]
     assert by_slug["shu-ju-de-di"].model_fields_set == set(type(by_slug["shu-ju-de-di"]).model_fields)
+
+
+def test_a_stored_term_gives_back_the_record_it_was_made_of(seeded_db: Database) -> None:
+    """The snapshot's packed form loses nothing: dates, timestamps to the microsecond, components, sources."""
+    engine = seeded_db.engine()
+    with Session(engine) as session:
+        records = [repository.get_record(session, e.slug) for e in ENTRIES]
+    engine.dispose()
+    for record in records:
+        assert record is not None
+        stored = StoredTerm.from_record(record)
+        assert stored.full().model_dump() == record.model_dump()
+        assert stored.full().model_dump_json() == record.model_dump_json()
+        assert stored.definition == record.definition
+        assert stored.updated_at == record.updated_at
+    precise = records[0].model_copy(update={"updated_at": dt.datetime(2026, 11, 26, 18, 0, 0, 999_999, tzinfo=dt.UTC)})
+    assert StoredTerm.from_record(precise).full().updated_at == precise.updated_at
+
+
+def test_batched_lookup_keys_equal_each_terms_keys() -> None:
+    terms = [(e.hans, e.aliases) for e in ENTRIES] + [("数据得地", ["资料得地", "“1+22+3”大安全工作体系"])]
+    for (hans, aliases), (keys, origins) in zip(terms, keyed_forms_many(terms), strict=True):
+        assert list(keys) == lookup_keys(hans, aliases)
+        assert patterns_of("x", keys, origins) == term_patterns("x", hans, aliases)

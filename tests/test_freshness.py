@@ -21,18 +21,20 @@ from app.db import writer
 from app.seeding import read_entries
 from app.terms import repository
 from app.terms.schemas import TermFields, TermRecord
+from app.terms.stored import StoredTerm, prepare
 from tests.conftest import SEEDS_DIR, Database
 
 ENTRIES = [e.fields for e in read_entries(SEEDS_DIR)[0] if e.fields is not None]
 
 
-def record(fields: TermFields, version: int = 1) -> TermRecord:
+def record(fields: TermFields, version: int = 1) -> StoredTerm:
     now = "2024-01-08T00:00:00Z"
-    return TermRecord.model_validate({**fields.model_dump(), "version": version, "created_at": now, "updated_at": now})
+    full = TermRecord.model_validate({**fields.model_dump(), "version": version, "created_at": now, "updated_at": now})
+    return prepare([full])[0]
 
 
-def seed_records() -> list[TermRecord]:
-    return [record(f) for f in ENTRIES]
+def seed_records() -> list[StoredTerm]:
+    return prepare([record(f) for f in ENTRIES])
 
 
 def slugs(annotator: TermAnnotator, text: str) -> list[str]:

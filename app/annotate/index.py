@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from app.core.matcher import Match, Pattern, TermMatcher, term_patterns_many
-from app.terms.schemas import TermRecord
+from app.core.matcher import Match, Pattern, TermMatcher
+from app.terms.stored import StoredTerm
 
 log = logging.getLogger("app.annotate")
 
@@ -33,13 +33,13 @@ class Annotation(NamedTuple):
     end: int
     surface: str
     pattern: Pattern
-    record: TermRecord
+    record: StoredTerm
 
 
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
     matcher: TermMatcher
-    records: Mapping[str, TermRecord] = field(default_factory=dict)
+    records: Mapping[str, StoredTerm] = field(default_factory=dict)
 
 
 class TermAnnotator:
@@ -48,8 +48,8 @@ class TermAnnotator:
     def __init__(self, *, background_above: int = BACKGROUND_REBUILD_PATTERNS) -> None:
         self.background_above = background_above
         self._current = _Snapshot(TermMatcher({}))
-        self._records: dict[str, TermRecord] = {}
-        self._patterns: dict[str, dict[str, Pattern]] = {}  # slug → its keys
+        self._records: dict[str, StoredTerm] = {}  # each with its folded keys (`StoredTerm.keys`)
+        self._key_count = 0
         self._lock = threading.Lock()  # guards the three fields below and the two above
         self._wanted = 0  # bumped by every change
         self._built = 0  # the change the current snapshot includes
@@ -58,27 +58,26 @@ class TermAnnotator:
 
     # DerivedIndex
 
-    def reset(self, records: Sequence[TermRecord]) -> None:
+    def reset(self, records: Sequence[StoredTerm]) -> None:
         with self._lock:
             self._records = {r.slug: r for r in records}
-            every = term_patterns_many([(r.slug, r.hans, r.aliases) for r in records])
-            self._patterns = {r.slug: patterns for r, patterns in zip(records, every, strict=True)}
+            self._key_count = sum(len(r.keys) for r in records)
             self._wanted += 1
             wanted, snapshot_input = self._wanted, self._snapshot_input()
         # The first build happens at start-up, before the process serves anything: always at once.
         self._install(wanted, _build(*snapshot_input))
 
-    def update(self, changed: Sequence[TermRecord], deleted: Sequence[str]) -> None:
+    def update(self, changed: Sequence[StoredTerm], deleted: Sequence[str]) -> None:
         with self._lock:
             for slug in deleted:
-                self._records.pop(slug, None)
-                self._patterns.pop(slug, None)
-            every = term_patterns_many([(r.slug, r.hans, r.aliases) for r in changed])
-            for record, patterns in zip(changed, every, strict=True):
+                gone = self._records.pop(slug, None)
+                self._key_count -= len(gone.keys) if gone is not None else 0
+            for record in changed:
+                old = self._records.get(record.slug)
+                self._key_count += len(record.keys) - (len(old.keys) if old is not None else 0)
                 self._records[record.slug] = record
-                self._patterns[record.slug] = patterns
             self._wanted += 1
-            background = sum(len(p) for p in self._patterns.values()) > self.background_above
+            background = self._key_count > self.background_above
             if background:
                 if not self._rebuilding:
                     self._rebuilding = True
@@ -118,17 +117,23 @@ class TermAnnotator:
 
     # Building
 
-    def _snapshot_input(self) -> tuple[dict[str, Pattern], dict[str, TermRecord]]:
+    def _snapshot_input(self) -> tuple[dict[str, Pattern], dict[str, StoredTerm]]:
         """What a build needs, copied under the lock: the merged patterns and the records they name."""
         merged: dict[str, Pattern] = {}
-        for slug in sorted(self._patterns):
-            for key, pattern in self._patterns[slug].items():
+        records = self._records
+        for slug in sorted(records):
+            record = records[slug]
+            shared: dict[int, Pattern] = {}  # most keys of a concept stand for the same (form, localised)
+            for key, origin in zip(record.keys, record.key_forms, strict=True):
+                pattern = shared.get(origin)
+                if pattern is None:
+                    pattern = shared[origin] = Pattern(slug, origin >> 1, bool(origin & 1))
                 known = merged.get(key)
                 # Keys are unique in the database; should two concepts still share one, a concept's own
                 # characters win over another's phrase localisation, then the first slug in order.
                 if known is None or (known.localised and not pattern.localised):
                     merged[key] = pattern
-        return merged, dict(self._records)
+        return merged, dict(records)
 
     def _install(self, wanted: int, snapshot: _Snapshot) -> None:
         with self._lock:
@@ -155,5 +160,5 @@ class TermAnnotator:
                     return
 
 
-def _build(patterns: dict[str, Pattern], records: dict[str, TermRecord]) -> _Snapshot:
+def _build(patterns: dict[str, Pattern], records: dict[str, StoredTerm]) -> _Snapshot:
     return _Snapshot(TermMatcher(patterns), records)

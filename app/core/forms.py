@@ -48,3 +48,40 @@ def lookup_keys_many(entries: Sequence[tuple[str, Sequence[str]]]) -> list[list[
         result.append(sorted(keys))
         i += 1 + len(aliases)
     return result
+
+
+def keyed_forms_many(entries: Sequence[tuple[str, Sequence[str]]]) -> list[tuple[tuple[str, ...], tuple[int, ...]]]:
+    """For each (headword, aliases): its lookup keys, and for each key where it comes from, as
+    `form << 1 | localised` (form 0 the headword, i the i-th alias; localised when the key is a phrase-localised
+    rendering such as 資料得地 rather than the form's own characters in some script).
+
+    A key written by several forms counts as the first form whose own characters give it, else as the first
+    form that localises to it. One batched OpenCC pass per config over every form, as `lookup_keys_many`.
+    """
+    forms = [form for hans, aliases in entries for form in (hans, *aliases)]
+    if len(forms) < 50 or any("\n" in form for form in forms):
+        converted = [[convert(form, config) for form in forms] for config in VARIANT_CONFIGS]
+    else:
+        converted = []
+        for config in VARIANT_CONFIGS:
+            out = convert("\n".join(forms), config).split("\n")
+            if len(out) != len(forms):  # cannot happen with OpenCC's dictionaries; stay exact if it ever does
+                out = [convert(form, config) for form in forms]
+            converted.append(out)
+    result = []
+    i = 0
+    for _hans, aliases in entries:
+        origin: dict[str, int] = {}
+        for form in range(1 + len(aliases)):
+            own = fold(forms[i])
+            for key in {own, *(fold(variant[i]) for variant in converted)}:
+                if not key:
+                    continue
+                code = form << 1 | (key != own)
+                known = origin.get(key)
+                if known is None or (known & 1 and not code & 1):
+                    origin[key] = code
+            i += 1
+        keys = tuple(sorted(origin))
+        result.append((keys, tuple(origin[k] for k in keys)))
+    return result

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import ahocorasick_rs
 
-from app.core.forms import lookup_keys, lookup_keys_many
+from app.core.forms import keyed_forms_many, lookup_keys
 from app.core.normalize import FoldedText, fold
 
 # Opening quote → closing quote. ASCII quotes open and close alike.
@@ -67,27 +67,15 @@ def term_patterns(slug: str, hans: str, aliases: Sequence[str] = ()) -> dict[str
 
 
 def term_patterns_many(terms: Sequence[tuple[str, str, Sequence[str]]]) -> list[dict[str, Pattern]]:
-    """`term_patterns` of many (slug, headword, aliases) at once, in the same order: the written forms of
-    every headword and alias come from one batched OpenCC pass per config (`lookup_keys_many`) instead of
-    five calls per form, which is what building the matcher of a large glossary needs."""
-    if len(terms) < 50:
-        return [term_patterns(slug, hans, aliases) for slug, hans, aliases in terms]
-    written = [form for _slug, hans, aliases in terms for form in (hans, *aliases)]
-    keys_of_form = lookup_keys_many([(form, ()) for form in written])
-    out = []
-    i = 0
-    for slug, _hans, aliases in terms:
-        patterns: dict[str, Pattern] = {}
-        for form in range(1 + len(aliases)):
-            own = fold(written[i])
-            for key in keys_of_form[i]:
-                pattern = Pattern(slug, form, localised=key != own)
-                known = patterns.get(key)
-                if known is None or (known.localised and not pattern.localised):
-                    patterns[key] = pattern
-            i += 1
-        out.append(patterns)
-    return out
+    """`term_patterns` of many (slug, headword, aliases) at once, in the same order, from one batched OpenCC
+    pass per config (`keyed_forms_many`) instead of five calls per form."""
+    keyed = keyed_forms_many([(hans, aliases) for _slug, hans, aliases in terms])
+    return [patterns_of(slug, keys, origins) for (slug, _h, _a), (keys, origins) in zip(terms, keyed, strict=True)]
+
+
+def patterns_of(slug: str, keys: Sequence[str], origins: Sequence[int]) -> dict[str, Pattern]:
+    """The patterns of one concept from its keys and their origins as `keyed_forms_many` gives them."""
+    return {key: Pattern(slug, origin >> 1, bool(origin & 1)) for key, origin in zip(keys, origins, strict=True)}
 
 
 # A match may not begin or end inside a run of these (12345 is not a term inside 123456).

@@ -17,13 +17,14 @@ from app.exchange.plan import ImportPlan, plan_import
 from app.terms import repository
 from app.terms.editing import save_many
 from app.terms.glossary import Glossary, present
-from app.terms.schemas import TermOut, TermRecord
+from app.terms.schemas import TermOut
 from app.terms.service import refresh
+from app.terms.stored import FullRecords, StoredTerm
 
 _NO_FOOTNOTE = 1 << 30
 
 
-def export_order(glossary: Glossary) -> list[TermRecord]:
+def export_order(glossary: Glossary) -> list[StoredTerm]:
     """The live records in the listing's order (footnoted first, by number, then by slug), as of now."""
     records = list(glossary.records())  # a copy: the snapshot may move on while the export streams
     records.sort(key=lambda r: (r.footnote if r.footnote is not None else _NO_FOOTNOTE, r.slug))
@@ -31,7 +32,7 @@ def export_order(glossary: Glossary) -> list[TermRecord]:
 
 
 def export(
-    records: list[TermRecord],
+    records: list[StoredTerm],
     fmt: ExportFormat,
     *,
     script: Script = Script.hans,
@@ -88,7 +89,7 @@ def import_file(
     except FileFormatError as exc:
         raise InvalidInputError(str(exc)) from exc
     refresh(engine, glossary)
-    existing = {r.slug: r for r in glossary.records()}
+    existing = FullRecords({r.slug: r for r in glossary.records()})
 
     def owner_of(key: str) -> str | None:
         record = glossary.resolve(key)

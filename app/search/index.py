@@ -5,55 +5,37 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.core.forms import VARIANT_CONFIGS
-from app.core.script import convert
 from app.core.search import Entry, Hit, SearchIndex
-from app.terms.schemas import TermRecord
+from app.terms.stored import StoredTerm
 
 
-def _forms(records: Sequence[TermRecord]) -> list[tuple[tuple[str, str], ...]]:
-    """The written forms of each record's headword ("hant") and aliases ("alias"), as `written_forms` gives
-    them, converted a whole batch per OpenCC call: a call costs far more than the characters it converts, and
-    a line break ends every phrase OpenCC matches, so a batch converts each line as it would alone."""
-    lines: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for record in records:
-        start = len(lines)
-        lines.append(record.hans)
-        lines.extend(record.aliases)
-        spans.append((start, len(lines)))
-    if any("\n" in line or "\r" in line for line in lines):  # headwords never hold one; stay exact if they do
-        converted = [[convert(line, config) for line in lines] for config in VARIANT_CONFIGS]
-    else:
-        converted = [convert("\n".join(lines), config).split("\n") for config in VARIANT_CONFIGS]
+def _forms(record: StoredTerm) -> tuple[tuple[str, str], ...]:
+    """The written forms of the headword ("hant": its Traditional and phrase-localised forms) and aliases
+    ("alias", in every form), as the folded keys the snapshot computed once for every index."""
+    return tuple(
+        (key, "alias" if origin >> 1 else "hant") for key, origin in zip(record.keys, record.key_forms, strict=True)
+    )
+
+
+def entries(records: Sequence[StoredTerm]) -> list[Entry]:
     out = []
-    for start, end in spans:
-        forms: list[tuple[str, str]] = []
-        for i in range(start, end):
-            field = "hant" if i == start else "alias"
-            if field == "alias":
-                forms.append((lines[i], "alias"))
-            forms.extend((variants[i], field) for variants in converted if variants[i] != lines[i])
-        out.append(tuple(forms))
-    return out
-
-
-def entries(records: Sequence[TermRecord]) -> list[Entry]:
-    return [
-        Entry(
-            slug=r.slug,
-            hans=r.hans,
-            forms=forms,
-            pinyin=r.pinyin,
-            en=r.en,
-            en_alternatives=tuple(r.en_alternatives),
-            definition_zh=r.definition.zh,
-            definition_en=r.definition.en,
-            kind=str(r.kind),
-            footnote=r.footnote,
+    for r in records:
+        definition = r.definition
+        out.append(
+            Entry(
+                slug=r.slug,
+                hans=r.hans,
+                forms=_forms(r),
+                pinyin=r.pinyin,
+                en=r.en,
+                en_alternatives=r.en_alternatives,
+                definition_zh=definition.zh,
+                definition_en=definition.en,
+                kind=str(r.kind),
+                footnote=r.footnote,
+            )
         )
-        for r, forms in zip(records, _forms(records), strict=True)
-    ]
+    return out
 
 
 class TermSearch:
@@ -62,10 +44,10 @@ class TermSearch:
     def __init__(self) -> None:
         self._index = SearchIndex()
 
-    def reset(self, records: Sequence[TermRecord]) -> None:
+    def reset(self, records: Sequence[StoredTerm]) -> None:
         self._index = SearchIndex(entries(records))
 
-    def update(self, changed: Sequence[TermRecord], deleted: Sequence[str]) -> None:
+    def update(self, changed: Sequence[StoredTerm], deleted: Sequence[str]) -> None:
         self._index.update(entries(changed), deleted)
 
     def search(

@@ -17,10 +17,10 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
-from app.core.forms import lookup_keys, lookup_keys_many
 from app.core.normalize import fold
 from app.core.script import HEADWORD_CONFIG, Script, convert, to_script
 from app.terms.schemas import Component, Definition, Source, TermOut, TermRecord
+from app.terms.stored import StoredTerm, prepare
 
 _T = TypeVar("_T")
 _LAST = 1 << 30  # sorts concepts without a footnote after the footnoted ones
@@ -30,7 +30,7 @@ class BadCursorError(ValueError):
     pass
 
 
-def _sort_key(record: TermRecord) -> tuple[int, str]:
+def _sort_key(record: TermRecord | StoredTerm) -> tuple[int, str]:
     return (record.footnote if record.footnote is not None else _LAST, record.slug)
 
 
@@ -47,8 +47,10 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
         raise BadCursorError("the cursor is not one this API returned") from exc
 
 
-def present(record: TermRecord, script: Script) -> TermOut:
+def present(record: TermRecord | StoredTerm, script: Script) -> TermOut:
     """The contract's representation of `record`, its Chinese fields in `script`."""
+    if isinstance(record, StoredTerm):
+        record = record.full()
     hant = record.hant or to_script(record.hans, script if script is not Script.hans else Script.hant)
     config = HEADWORD_CONFIG[script]
 
@@ -103,10 +105,10 @@ def paused_gc() -> Iterator[None]:
 class DerivedIndex(Protocol):
     """An index derived from the glossary (search, term matching), kept in step with it by `Glossary.apply`."""
 
-    def reset(self, records: Sequence[TermRecord]) -> None:
+    def reset(self, records: Sequence[StoredTerm]) -> None:
         """Build from scratch from every live record."""
 
-    def update(self, changed: Sequence[TermRecord], deleted: Sequence[str]) -> None:
+    def update(self, changed: Sequence[StoredTerm], deleted: Sequence[str]) -> None:
         """Take in changed or new records (replacing any with the same slug) and drop deleted slugs."""
 
 
@@ -117,9 +119,8 @@ class Glossary:
         self.revision = 0
         self.indexes = list(indexes)
         self._loaded = False
-        self._by_slug: dict[str, TermRecord] = {}
-        self._by_key: dict[str, str] = {}
-        self._keys_of: dict[str, list[str]] = {}
+        self._by_slug: dict[str, StoredTerm] = {}
+        self._by_key: dict[str, str] = {}  # every folded form of every concept → its slug
         self._gone: set[str] = set()
         self._order: list[tuple[int, str]] = []
         self._rendered: OrderedDict[tuple[str, int, Script], tuple[bytes, str]] = OrderedDict()
@@ -136,39 +137,50 @@ class Glossary:
     def __len__(self) -> int:
         return len(self._by_slug)
 
-    def records(self) -> Iterable[TermRecord]:
+    def records(self) -> Iterable[StoredTerm]:
         return self._by_slug.values()
 
-    def apply(self, changed: Sequence[TermRecord], deleted: Sequence[str], revision: int) -> None:
+    def apply(self, changed: Sequence[TermRecord | StoredTerm], deleted: Sequence[str], revision: int) -> None:
         """Bring the snapshot to `revision`: `changed` records replace or join, `deleted` slugs leave.
 
         Readers never see a concept missing while it is replaced: its new keys go in before stale ones go.
+        The lookup keys of each changed concept are computed here, once, in one batched pass, and kept on its
+        `StoredTerm` for the derived indexes (term matching and search use the same forms).
         """
         with self._lock, paused_gc():
             if self._loaded and revision <= self.revision:
                 return  # a concurrent refresh applied this already
-            changed = [r for r in changed if (old := self._by_slug.get(r.slug)) is None or old.version != r.version]
+            fresh = prepare(
+                [r for r in changed if (old := self._by_slug.get(r.slug)) is None or old.version != r.version]
+            )
             deleted = [slug for slug in deleted if slug in self._by_slug or slug not in self._gone]
+            order = self._order
             for slug in deleted:
                 self._gone.add(slug)
-                if self._by_slug.pop(slug, None) is not None:
-                    self._forget_keys(slug, self._keys_of.pop(slug, ()))
-            forms = [(r.hans, r.aliases) for r in changed]
-            all_keys = lookup_keys_many(forms) if len(forms) > 50 else [lookup_keys(h, a) for h, a in forms]
-            for record, keys in zip(changed, all_keys, strict=True):
+                gone = self._by_slug.pop(slug, None)
+                if gone is not None:
+                    self._forget_keys(slug, gone.keys)
+                    if self._loaded:
+                        _remove_sorted(order, _sort_key(gone))
+            for record in fresh:
+                keys = record.keys
                 for key in keys:
                     self._by_key[key] = record.slug
+                old = self._by_slug.get(record.slug)
                 self._by_slug[record.slug] = record
                 self._gone.discard(record.slug)
-                stale = set(self._keys_of.get(record.slug, ())) - set(keys)
-                self._keys_of[record.slug] = keys
-                self._forget_keys(record.slug, stale)
-            self._order = sorted(_sort_key(r) for r in self._by_slug.values())
+                if old is not None:
+                    self._forget_keys(record.slug, set(old.keys).difference(keys))
+                if self._loaded:
+                    if old is not None:
+                        _remove_sorted(order, _sort_key(old))
+                    bisect.insort(order, _sort_key(record))
             if self._loaded:
-                if changed or deleted:
+                if fresh or deleted:
                     for index in self.indexes:
-                        index.update(changed, deleted)
+                        index.update(fresh, deleted)
             else:
+                self._order = sorted(_sort_key(r) for r in self._by_slug.values())
                 records = list(self._by_slug.values())
                 for index in self.indexes:
                     index.reset(records)
@@ -180,7 +192,7 @@ class Glossary:
             if self._by_key.get(key) == slug:
                 del self._by_key[key]
 
-    def resolve(self, key: str) -> TermRecord | None:
+    def resolve(self, key: str) -> StoredTerm | None:
         """The concept whose slug, headword or alias (Simplified or any Traditional form) is `key`."""
         record = self._by_slug.get(key)
         if record is None:
@@ -192,22 +204,22 @@ class Glossary:
         """Whether `slug` was a concept that has been deleted."""
         return slug in self._gone
 
-    def etags(self, record: TermRecord) -> set[str]:
+    def etags(self, record: TermRecord | StoredTerm) -> set[str]:
         """The ETags of every representation (each script) of `record`."""
         return {self.rendered(record, script)[1] for script in Script}
 
     def page(
         self, *, kind: str | None, footnoted: bool | None, limit: int, cursor: str | None
-    ) -> tuple[list[TermRecord], str | None, int]:
+    ) -> tuple[list[StoredTerm], str | None, int]:
         """One page of the concepts in order (footnoted first, by footnote number, then by slug)."""
         order = self._order
         start = bisect.bisect_right(order, decode_cursor(cursor)) if cursor else 0
 
-        def wanted(r: TermRecord) -> bool:
+        def wanted(r: StoredTerm) -> bool:
             return (kind is None or r.kind == kind) and (footnoted is None or (r.footnote is not None) == footnoted)
 
         total = sum(1 for r in self._by_slug.values() if wanted(r)) if (kind or footnoted is not None) else len(order)
-        items: list[TermRecord] = []
+        items: list[StoredTerm] = []
         next_cursor = None
         for i in range(start, len(order)):
             record = self._by_slug[order[i][1]]
@@ -219,7 +231,7 @@ class Glossary:
             items.append(record)
         return items, next_cursor, total
 
-    def rendered(self, record: TermRecord, script: Script) -> tuple[bytes, str]:
+    def rendered(self, record: TermRecord | StoredTerm, script: Script) -> tuple[bytes, str]:
         """The JSON body and strong ETag of one term, cached per version and script."""
         cache_key = (record.slug, record.version, script)
         hit = self._rendered.get(cache_key)
@@ -232,3 +244,9 @@ class Glossary:
             while len(self._rendered) > 20_000:
                 self._rendered.popitem(last=False)
         return body, etag
+
+
+def _remove_sorted(order: list[tuple[int, str]], key: tuple[int, str]) -> None:
+    i = bisect.bisect_left(order, key)
+    if i < len(order) and order[i] == key:
+        del order[i]

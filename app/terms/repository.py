@@ -8,19 +8,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from app import models
 from app.core.forms import lookup_keys
+from app.terms import stored
 from app.terms.glossary import paused_gc
-from app.terms.schemas import Component, Definition, DefinitionBasis, Kind, Source, TermFields, TermRecord
-
-_M = TypeVar("_M", bound=BaseModel)
+from app.terms.schemas import Kind, TermFields, TermRecord
+from app.terms.stored import StoredTerm
 
 _CHUNK = 500
 
@@ -52,11 +51,12 @@ def _bump_revision(session: Session) -> int:
     return current_revision(session)
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+def _micros(value: dt.datetime) -> int:
+    """A stored timestamp (naive UTC from SQLite, aware from PostgreSQL) as microseconds since the epoch."""
+    return stored.micros(value)
 
 
-def load_changed(session: Session, since: int) -> tuple[list[TermRecord], list[str], int]:
+def load_changed(session: Session, since: int) -> tuple[list[StoredTerm], list[str], int]:
     """Records of live concepts changed after revision `since`, slugs of concepts deleted since, the revision.
 
     A full load (since 0) of a large glossary streams: the concepts are read a chunk of ids at a time with
@@ -71,7 +71,7 @@ def load_changed(session: Session, since: int) -> tuple[list[TermRecord], list[s
 
 def _load_changed(
     connection: Connection, session: Session, since: int, revision: int
-) -> tuple[list[TermRecord], list[str], int]:
+) -> tuple[list[StoredTerm], list[str], int]:
     concepts = list(
         connection.execute(
             select(*_CONCEPT_COLUMNS, models.Concept.deleted_at)
@@ -109,21 +109,6 @@ _CHILD_COLUMNS: dict[type, tuple[Any, ...]] = {
 }
 _LOAD_CHUNK = 5000  # concepts whose child rows are read together in a full load
 _KINDS = {str(k): k for k in Kind}
-_BASES = {str(b): b for b in DefinitionBasis}
-
-
-def _construct(cls: type[_M], fields_set: frozenset[str], values: dict[str, object]) -> _M:
-    """`cls.model_construct(**values)` for `values` holding every field, without its per-field loop.
-
-    Records are built by the hundred thousand when a large glossary loads, from rows the database already
-    validated; the fields set is one shared frozenset (a snapshot's records are never mutated).
-    """
-    model = cls.__new__(cls)
-    object.__setattr__(model, "__dict__", values)
-    object.__setattr__(model, "__pydantic_fields_set__", fields_set)
-    object.__setattr__(model, "__pydantic_extra__", None)
-    object.__setattr__(model, "__pydantic_private__", None)
-    return model
 
 
 def _children(session: Session, table: type, ids: Sequence[int], everything: bool) -> dict[int, list[tuple[Any, ...]]]:
@@ -148,17 +133,13 @@ def _children(session: Session, table: type, ids: Sequence[int], everything: boo
     return grouped
 
 
-def _records(session: Session, concepts: Sequence[Sequence[Any]], everything: bool) -> list[TermRecord]:
+def _records(session: Session, concepts: Sequence[Sequence[Any]], everything: bool) -> list[StoredTerm]:
     """Records of `concepts` (rows of `_CONCEPT_COLUMNS`, by ascending id)."""
     if not concepts:
         return []
     connection = session.connection()
     slug_of: dict[int, str] | None = None
-    record_fields = frozenset(TermRecord.model_fields)
-    definition_fields = frozenset(Definition.model_fields)
-    component_fields = frozenset(Component.model_fields)
-    source_fields = frozenset(Source.model_fields)
-    records: list[TermRecord] = []
+    records: list[StoredTerm] = []
     for at in range(0, len(concepts), _LOAD_CHUNK):
         chunk = concepts[at : at + _LOAD_CHUNK]
         ids = [c[0] for c in chunk]
@@ -188,40 +169,42 @@ def _records(session: Session, concepts: Sequence[Sequence[Any]], everything: bo
                     alternatives.append(text)
                 elif status == "avoid":
                     avoid.append(text)
-            defs = dict(definitions.get(cid, ()))
-            values: dict[str, object] = {
-                "slug": slug,
-                "hans": hans,
-                "hant": hant,
-                "pinyin": pinyin,
-                "en": en,
-                "en_alternatives": alternatives,
-                "en_avoid": avoid,
-                "en_origin": en_origin,
-                "definition": _construct(
-                    Definition,
-                    definition_fields,
-                    {"zh": defs["zh"], "en": defs["en"], "basis": _BASES[basis]},
-                ),
-                "kind": _KINDS[kind],
-                "footnote": footnote,
-                "components": [
-                    _construct(Component, component_fields, {"hans": h, "en": e}) for h, e in components.get(cid, ())
-                ],
-                "aliases": aliases,
-                "related": [slug_of[r] for (r,) in relations.get(cid, ()) if slug_of and r in slug_of],
-                "sources": [
-                    _construct(
-                        Source, source_fields, {"document": doc, "date": date, "section": section, "quote": quote}
-                    )
-                    for doc, date, section, quote in sources.get(cid, ())
-                ],
-                "note": note,
-                "version": version,
-                "created_at": _aware(created),
-                "updated_at": _aware(updated),
-            }
-            records.append(_construct(TermRecord, record_fields, values))
+            zh, en_definition = "", ""
+            for lang, text in definitions.get(cid, ()):
+                if lang == "zh":
+                    zh = text
+                else:
+                    en_definition = text
+            records.append(
+                StoredTerm(
+                    slug=slug,
+                    hans=hans,
+                    hant=hant,
+                    pinyin=pinyin,
+                    en=en,
+                    en_alternatives=alternatives,
+                    en_avoid=avoid,
+                    aliases=aliases,
+                    kind=_KINDS[kind],
+                    footnote=footnote,
+                    version=version,
+                    packed=(
+                        zh,
+                        en_definition,
+                        basis,
+                        en_origin,
+                        note,
+                        tuple(components.get(cid, ())),  # type: ignore[arg-type]
+                        tuple(slug_of[r] for (r,) in relations.get(cid, ()) if slug_of and r in slug_of),
+                        tuple(
+                            (doc, date.toordinal() if date else None, section, quote)
+                            for doc, date, section, quote in sources.get(cid, ())
+                        ),
+                        _micros(created),
+                        _micros(updated),
+                    ),
+                )
+            )
     return records
 
 
@@ -229,11 +212,15 @@ def _concept_row(concept: models.Concept) -> tuple[Any, ...]:
     return tuple(getattr(concept, column.key) for column in _CONCEPT_COLUMNS)
 
 
+def _record(session: Session, concept: models.Concept) -> TermRecord:
+    return _records(session, [_concept_row(concept)], everything=False)[0].full()
+
+
 def get_record(session: Session, slug: str) -> TermRecord | None:
     concept = session.execute(select(models.Concept).where(models.Concept.slug == slug)).scalars().first()
     if concept is None or concept.deleted_at is not None:
         return None
-    return _records(session, [_concept_row(concept)], everything=False)[0]
+    return _record(session, concept)
 
 
 class StaleVersionError(Exception):
@@ -255,7 +242,7 @@ def get_concept_state(session: Session, slug: str) -> tuple[TermRecord | None, b
         return None, False
     if concept.deleted_at is not None:
         return None, True
-    return _records(session, [_concept_row(concept)], everything=False)[0], True
+    return _record(session, concept), True
 
 
 def _history(
@@ -301,7 +288,7 @@ def save(
     concept = _concept(session, fields.slug)
     existing = None
     if concept is not None and concept.deleted_at is None:
-        existing = _records(session, [_concept_row(concept)], everything=False)[0]
+        existing = _record(session, concept)
     if expected_version is not None and (existing is None or existing.version != expected_version):
         raise StaleVersionError(existing.version if existing else None)
     if existing is not None and existing.content() == fields.content():
@@ -341,7 +328,7 @@ def save(
         session.execute(delete(table).where(table.concept_id == cid))
     session.flush()
     _write_children(session, cid, fields)
-    record = _records(session, [_concept_row(concept)], everything=False)[0]
+    record = _record(session, concept)
     _history(session, cid, record.version, action, actor, now, existing, record)
     return record, True
 
@@ -357,7 +344,7 @@ def soft_delete(
     concept = _concept(session, slug)
     if concept is None or concept.deleted_at is not None:
         raise LookupError(slug)
-    existing = _records(session, [_concept_row(concept)], everything=False)[0]
+    existing = _record(session, concept)
     if existing.version != expected_version:
         raise StaleVersionError(existing.version)
     revision = _bump_revision(session)
