@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from app.core.normalize import fold
+from app.core.normalize import FoldedText, fold
 from app.core.script import available_configs, convert
 
 # Character-level conversions (the headword's own Traditional forms) and the phrase-localised ones that
@@ -60,21 +60,23 @@ def keyed_forms_many(entries: Sequence[tuple[str, Sequence[str]]]) -> list[tuple
     """
     forms = [form for hans, aliases in entries for form in (hans, *aliases)]
     if len(forms) < 50 or any("\n" in form for form in forms):
-        converted = [[convert(form, config) for form in forms] for config in VARIANT_CONFIGS]
+        variants = [[fold(convert(form, config)) for form in forms] for config in VARIANT_CONFIGS]
+        folded_forms = [fold(form) for form in forms]
     else:
-        converted = []
+        variants = []
         for config in VARIANT_CONFIGS:
             out = convert("\n".join(forms), config).split("\n")
             if len(out) != len(forms):  # cannot happen with OpenCC's dictionaries; stay exact if it ever does
                 out = [convert(form, config) for form in forms]
-            converted.append(out)
+            variants.append(_fold_lines(out))
+        folded_forms = _fold_lines(forms)
     result = []
     i = 0
     for _hans, aliases in entries:
         origin: dict[str, int] = {}
         for form in range(1 + len(aliases)):
-            own = fold(forms[i])
-            for key in {own, *(fold(variant[i]) for variant in converted)}:
+            own = folded_forms[i]
+            for key in {own, *(variant[i] for variant in variants)}:
                 if not key:
                     continue
                 code = form << 1 | (key != own)
@@ -85,3 +87,11 @@ def keyed_forms_many(entries: Sequence[tuple[str, Sequence[str]]]) -> list[tuple
         keys = tuple(sorted(origin))
         result.append((keys, tuple(origin[k] for k in keys)))
     return result
+
+
+def _fold_lines(lines: list[str]) -> list[str]:
+    """`fold` of each line, in one vectorised pass over them all (`FoldedText`); lines hold no line break."""
+    folded = FoldedText("\n".join(lines)).folded.split("\n")
+    if len(folded) != len(lines):  # nothing folds to or from a line break; stay exact should anything ever do
+        return [fold(line) for line in lines]
+    return folded

@@ -23,6 +23,8 @@ from app.terms.schemas import Component, Definition, DefinitionBasis, Kind, Sour
 
 _M = TypeVar("_M")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NAIVE_EPOCH = dt.datetime(1970, 1, 1)  # naive UTC, as SQLite stores timestamps
+_MICROSECOND = dt.timedelta(microseconds=1)
 _KINDS = {str(k): k for k in Kind}
 _BASES = {str(b): b for b in DefinitionBasis}
 _RECORD_FIELDS = frozenset(TermRecord.model_fields)
@@ -45,11 +47,18 @@ Packed = tuple[
 ]
 
 
-def micros(value: dt.datetime) -> int:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    delta = value - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+def micros(value: dt.datetime | str) -> int:
+    """Microseconds since the epoch of a UTC timestamp: aware, naive, or ISO text (as SQLite stores it)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return (value - _NAIVE_EPOCH) // _MICROSECOND
+
+
+def ordinal(value: dt.date | str) -> int:
+    """The proleptic ordinal of a date, or of its ISO text (as SQLite stores it)."""
+    return (dt.date.fromisoformat(value) if isinstance(value, str) else value).toordinal()
 
 
 def _datetime(micros: int) -> dt.datetime:
