@@ -27,27 +27,8 @@ def lookup_keys(hans: str, aliases: Iterable[str] = ()) -> list[str]:
 
 
 def lookup_keys_many(entries: Sequence[tuple[str, Sequence[str]]]) -> list[list[str]]:
-    """`lookup_keys` of many (headword, aliases) at once: one OpenCC pass per config over all forms joined by
-    newlines (no dictionary phrase spans a newline), which is what loading a large glossary needs."""
-    forms = [form for hans, aliases in entries for form in (hans, *aliases)]
-    if any("\n" in form for form in forms):
-        return [lookup_keys(hans, aliases) for hans, aliases in entries]
-    converted = [forms]
-    for config in VARIANT_CONFIGS:
-        out = convert("\n".join(forms), config).split("\n")
-        if len(out) != len(forms):  # cannot happen with OpenCC's dictionaries; stay correct if it ever does
-            return [lookup_keys(hans, aliases) for hans, aliases in entries]
-        converted.append(out)
-    result = []
-    i = 0
-    for _hans, aliases in entries:
-        keys: set[str] = set()
-        for j in range(i, i + 1 + len(aliases)):
-            keys.update(fold(variant[j]) for variant in converted)
-        keys.discard("")
-        result.append(sorted(keys))
-        i += 1 + len(aliases)
-    return result
+    """`lookup_keys` of many (headword, aliases) at once (see `keyed_forms_many`)."""
+    return [list(keys) for keys, _origins in keyed_forms_many(entries)]
 
 
 def keyed_forms_many(entries: Sequence[tuple[str, Sequence[str]]]) -> list[tuple[tuple[str, ...], tuple[int, ...]]]:
@@ -56,7 +37,8 @@ def keyed_forms_many(entries: Sequence[tuple[str, Sequence[str]]]) -> list[tuple
     rendering such as 資料得地 rather than the form's own characters in some script).
 
     A key written by several forms counts as the first form whose own characters give it, else as the first
-    form that localises to it. One batched OpenCC pass per config over every form, as `lookup_keys_many`.
+    form that localises to it. One OpenCC pass per config over every form joined by line breaks (no dictionary phrase spans one,
+    so each line converts as it would alone), and one vectorised fold of each pass.
     """
     forms = [form for hans, aliases in entries for form in (hans, *aliases)]
     if len(forms) < 50 or any("\n" in form for form in forms):
@@ -70,20 +52,18 @@ def keyed_forms_many(entries: Sequence[tuple[str, Sequence[str]]]) -> list[tuple
                 out = [convert(form, config) for form in forms]
             variants.append(_fold_lines(out))
         folded_forms = _fold_lines(forms)
+    rows = zip(folded_forms, *variants, strict=True)  # per form: its own key, then each config's
     result = []
-    i = 0
     for _hans, aliases in entries:
         origin: dict[str, int] = {}
         for form in range(1 + len(aliases)):
-            own = folded_forms[i]
-            for key in {own, *(variant[i] for variant in variants)}:
-                if not key:
-                    continue
-                code = form << 1 | (key != own)
-                known = origin.get(key)
-                if known is None or (known & 1 and not code & 1):
-                    origin[key] = code
-            i += 1
+            own, *converted = next(rows)
+            # Character-level conversions fold back to the form's own key; a key that differs is localised.
+            if own and origin.get(own, 1) & 1:
+                origin[own] = form << 1
+            for key in converted:
+                if key != own and key and key not in origin:
+                    origin[key] = form << 1 | 1
         keys = tuple(sorted(origin))
         result.append((keys, tuple(origin[k] for k in keys)))
     return result
