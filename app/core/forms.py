@@ -37,8 +37,8 @@ def keyed_forms_many(entries: Sequence[tuple[str, Sequence[str]]]) -> list[tuple
     rendering such as 資料得地 rather than the form's own characters in some script).
 
     A key written by several forms counts as the first form whose own characters give it, else as the first
-    form that localises to it. One OpenCC pass per config over every form joined by line breaks (no dictionary phrase spans one,
-    so each line converts as it would alone), and one vectorised fold of each pass.
+    form that localises to it. One OpenCC pass per config over every form joined by line breaks (no dictionary
+    phrase spans one, so each line converts as it would alone), and one vectorised fold of each pass.
     """
     forms = [form for hans, aliases in entries for form in (hans, *aliases)]
     if len(forms) < 50 or any("\n" in form for form in forms):
