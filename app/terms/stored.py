@@ -241,8 +241,13 @@ def prepare(records: Sequence[TermRecord | StoredTerm]) -> list[StoredTerm]:
     """`records` as stored terms with their lookup keys filled in, all computed in one batched pass."""
     terms = [r if isinstance(r, StoredTerm) else StoredTerm.from_record(r) for r in records]
     shared: dict[tuple[int, ...], tuple[int, ...]] = {}  # nearly every concept's origins are (0,) or (0, 0)
-    for term, (keys, origins) in zip(terms, keyed_forms_many([(t.hans, t.aliases) for t in terms]), strict=True):
-        # A Simplified headword is its own key: keep one string, not two equal ones.
-        term.keys = tuple(term.hans if key == term.hans else key for key in keys)
-        term.key_forms = shared.setdefault(origins, origins)
+    for at in range(0, len(terms), _KEY_CHUNK):  # in chunks: the intermediate strings stay a few MB
+        chunk = terms[at : at + _KEY_CHUNK]
+        for term, (keys, origins) in zip(chunk, keyed_forms_many([(t.hans, t.aliases) for t in chunk]), strict=True):
+            # A Simplified headword is its own key: keep one string, not two equal ones.
+            term.keys = tuple(term.hans if key == term.hans else key for key in keys)
+            term.key_forms = shared.setdefault(origins, origins)
     return terms
+
+
+_KEY_CHUNK = 10_000
