@@ -72,15 +72,24 @@ def load_changed(session: Session, since: int) -> tuple[list[StoredTerm], list[s
 def _load_changed(
     connection: Connection, session: Session, since: int, revision: int
 ) -> tuple[list[StoredTerm], list[str], int]:
-    concepts = connection.execute(
-        select(*_CONCEPT_COLUMNS, models.Concept.deleted_at)
-        .where(models.Concept.revision > since)
-        .order_by(models.Concept.id)
-    ).all()
-    live = [c[:-1] for c in concepts if c[-1] is None]
-    deleted = [c[1] for c in concepts if c[-1] is not None]
-    del concepts
-    return _records(session, live, everything=since == 0), deleted, revision
+    records: list[StoredTerm] = []
+    deleted: list[str] = []
+    after = 0
+    while True:  # a chunk of concepts at a time, by id: never every concept row at once
+        concepts = connection.execute(
+            select(*_CONCEPT_COLUMNS, models.Concept.deleted_at)
+            .where(models.Concept.revision > since, models.Concept.id > after)  # type: ignore[operator]
+            .order_by(models.Concept.id)
+            .limit(_LOAD_CHUNK)
+        ).all()
+        if not concepts:
+            break
+        after = concepts[-1][0]
+        deleted += [c[1] for c in concepts if c[-1] is not None]
+        records += _records(session, [c[:-1] for c in concepts if c[-1] is None], everything=since == 0)
+        if len(concepts) < _LOAD_CHUNK:
+            break
+    return records, deleted, revision
 
 
 # The concept columns a record needs, in the order `_records` reads them.
