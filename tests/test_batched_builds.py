@@ -11,7 +11,7 @@ from app.core.matcher import patterns_of, term_patterns, term_patterns_many
 from app.core.search import form_key, form_keys
 from app.seeding import read_entries
 from app.terms import repository
-from app.terms.schemas import TermFields
+from app.terms.schemas import TermFields, TermRecord
 from app.terms.stored import StoredTerm
 from tests.conftest import SEEDS_DIR, Database
 
@@ -75,3 +75,28 @@ def test_batched_lookup_keys_equal_each_terms_keys() -> None:
     for (hans, aliases), (keys, origins) in zip(terms, keyed_forms_many(terms), strict=True):
         assert list(keys) == lookup_keys(hans, aliases)
         assert patterns_of("x", keys, origins) == term_patterns("x", hans, aliases)
+
+
+def test_the_rendered_body_cache_stays_within_its_byte_budget() -> None:
+    from app.core.script import Script
+    from app.terms.glossary import Glossary
+
+    now = "2024-01-08T00:00:00Z"
+    glossary = Glossary([], rendered_cache_bytes=20_000)
+    glossary.apply(
+        [
+            TermRecord.model_validate({**e.model_dump(), "version": 1, "created_at": now, "updated_at": now})
+            for e in ENTRIES
+        ],
+        [],
+        1,
+    )
+    for record in glossary.records():
+        for script in Script:
+            glossary.rendered(record, script)
+    assert 0 < glossary._rendered_bytes <= 20_000
+    assert glossary._rendered_bytes == sum(len(body) for body, _etag in glossary._rendered.values())
+    last = next(reversed(glossary._rendered.values()))
+    record = glossary.resolve(next(reversed(glossary._rendered))[0])
+    assert record is not None
+    assert glossary.rendered(record, list(Script)[-1]) is last  # the newest is still served from the cache

@@ -23,7 +23,10 @@ from app.terms.schemas import Component, Definition, Source, TermOut, TermRecord
 from app.terms.stored import StoredTerm, prepare
 
 _T = TypeVar("_T")
-_LAST = 1 << 30  # sorts concepts without a footnote after the footnoted ones
+_LAST = 1 << 30
+# The bodies of recently served terms, by size: a client paging through 100,000 terms must not grow the
+# process by the whole glossary's JSON (about 2 KB a term, four scripts).
+RENDERED_CACHE_BYTES = 8 << 20  # sorts concepts without a footnote after the footnoted ones
 
 
 class BadCursorError(ValueError):
@@ -115,8 +118,11 @@ class DerivedIndex(Protocol):
 class Glossary:
     """A snapshot of the glossary at `revision`, and the indexes derived from it."""
 
-    def __init__(self, indexes: Sequence[DerivedIndex] = ()) -> None:
+    def __init__(
+        self, indexes: Sequence[DerivedIndex] = (), *, rendered_cache_bytes: int = RENDERED_CACHE_BYTES
+    ) -> None:
         self.revision = 0
+        self.rendered_cache_bytes = rendered_cache_bytes
         self.indexes = list(indexes)
         self._loaded = False
         self._by_slug: dict[str, StoredTerm] = {}
@@ -124,6 +130,7 @@ class Glossary:
         self._gone: set[str] = set()
         self._order: list[tuple[int, str]] = []
         self._rendered: OrderedDict[tuple[str, int, Script], tuple[bytes, str]] = OrderedDict()
+        self._rendered_bytes = 0
         self._lock = threading.Lock()
         self.refresh_lock = threading.Lock()  # one refresh at a time reads the database and applies
 
@@ -240,9 +247,11 @@ class Glossary:
         body = present(record, script).model_dump_json().encode()
         etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
         with self._lock:
-            self._rendered[cache_key] = (body, etag)
-            while len(self._rendered) > 20_000:
-                self._rendered.popitem(last=False)
+            if cache_key not in self._rendered:
+                self._rendered[cache_key] = (body, etag)
+                self._rendered_bytes += len(body)
+            while self._rendered_bytes > self.rendered_cache_bytes:
+                self._rendered_bytes -= len(self._rendered.popitem(last=False)[1][0])
         return body, etag
 
 
