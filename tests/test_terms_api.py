@@ -5,6 +5,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.appclient import AppClient
+from tests.conftest import Database, client_for
 
 FOOTNOTE_7 = "政务服务进园区、企业服务进银行、高频服务进楼宇、自助服务进商圈、便民服务进景区、邻里服务进社区。"
 
@@ -140,6 +141,15 @@ def test_lookup_answers_in_order_with_null_for_unknown_keys(client: AppClient):
 def test_lookup_refuses_more_than_1000_keys(client: AppClient):
     response = client.post("/v1/lookup", json={"keys": ["六服六进"] * 1001})
     assert response.status_code == 422
+    assert "at most 1000 keys" in response.json()["detail"]
+
+
+def test_the_lookup_cap_is_one_setting_that_can_be_raised(seeded_db: Database):
+    with client_for(seeded_db, max_lookup_keys=1500) as client:
+        response = client.post("/v1/lookup", json={"keys": ["六服六进"] * 1500})
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == 1500
+        assert client.post("/v1/lookup", json={"keys": ["六服六进"] * 1501}).status_code == 422
 
 
 def test_health(client: AppClient):

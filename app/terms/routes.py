@@ -43,7 +43,8 @@ class TermPage(BaseModel):
 
 class LookupRequest(BaseModel):
     keys: list[Annotated[Text, Field(max_length=200)]] = Field(
-        max_length=1000, description="Slugs, headwords or aliases (any script).", examples=[_EXAMPLE_KEYS]
+        description="Slugs, headwords or aliases (any script); at most MAX_LOOKUP_KEYS (1000 unless configured).",
+        examples=[_EXAMPLE_KEYS],
     )
 
 
