@@ -39,7 +39,8 @@ def timed(label: str, step: Callable[[], object], rows: list[tuple[str, float, f
     wall, cpu = time.perf_counter(), time.process_time()
     step()
     rows.append((label, time.perf_counter() - wall, time.process_time() - cpu))
-    print(f"| {label} | {rows[-1][1]:.2f} | {rows[-1][2]:.2f} | {memory()[0]:.0f} |", flush=True)
+    rss, peak = memory()
+    print(f"| {label} | {rows[-1][1]:.2f} | {rows[-1][2]:.2f} | {rss:.0f} | {peak:.0f} |", flush=True)
 
 
 def main() -> None:
@@ -49,7 +50,8 @@ def main() -> None:
     rows: list[tuple[str, float, float]] = []
     loaded: list[object] = []
     glossary = Glossary([])
-    print(f"| phase | wall s | CPU s | RSS after, MB |\n|---|---:|---:|---:|\n| imports | | | {memory()[0]:.0f} |")
+    print("| phase | wall s | CPU s | RSS after, MB | peak so far, MB |\n|---|---:|---:|---:|---:|")
+    print(f"| imports | | | {memory()[0]:.0f} | {memory()[1]:.0f} |")
     timed("running-text tables (`normalize.warm`)", warm, rows)
 
     def load() -> None:
