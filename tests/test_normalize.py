@@ -84,3 +84,59 @@ def test_folded_text_and_fold_agree_on_report_text_in_every_script():
     for config in ("s2t", "s2twp", "s2hk"):
         converted = opencc.OpenCC(config).convert(text)
         assert FoldedText(converted).folded == fold(converted)
+
+
+# FoldedText.spans and its helpers: the array forms must agree with the one-span definitions.
+
+_IRREGULAR_TEXT = st.text(
+    alphabet=st.sampled_from(list("“”‘’「」『』\"'＂＇«»〝〞〟ⅡⅢⅱﬁ㍿型大城市數據得地数据12a+ "))
+    | st.characters(exclude_categories=["Cs"]),
+    max_size=40,
+)
+
+
+@given(_IRREGULAR_TEXT)
+def test_spans_agrees_with_span_on_every_folded_span(text: str):
+    import numpy as np
+
+    folded = FoldedText(text)
+    length = len(folded.folded)
+    pairs = [(i, j) for i in range(length) for j in range(i + 1, min(length, i + 8) + 1)]
+    starts = np.array([i for i, _ in pairs], dtype=np.int64)
+    ends = np.array([j for _, j in pairs], dtype=np.int64)
+    first, last, ok = folded.spans(starts, ends)
+    for k, (i, j) in enumerate(pairs):
+        expected = folded.span(i, j)
+        assert bool(ok[k]) == (expected is not None), (i, j)
+        if expected is not None:
+            assert (int(first[k]), int(last[k])) == expected, (i, j)
+
+
+@given(_IRREGULAR_TEXT)
+def test_folded_codes_deleted_and_unchanged_agree_with_the_text(text: str):
+    import numpy as np
+
+    from app.core.normalize import fold_char
+
+    folded = FoldedText(text)
+    assert "".join(map(chr, folded.folded_codes.tolist())) == folded.folded == fold(text)
+    pairs = [(i, j) for i in range(len(text) + 1) for j in range(i, min(len(text), i + 8) + 1)]
+    starts = np.array([i for i, _ in pairs], dtype=np.int64)
+    ends = np.array([j for _, j in pairs], dtype=np.int64)
+    deleted = folded.deleted_between(starts, ends)
+    unchanged = folded.unchanged(starts, ends)
+    for k, (i, j) in enumerate(pairs):
+        assert deleted[k] == sum(fold_char(c) == "" for c in text[i:j])
+        assert bool(unchanged[k]) == all(fold_char(c) == c for c in text[i:j]), (i, j)
+
+
+def test_spans_of_a_text_with_nothing_irregular_are_the_folded_spans():
+    import numpy as np
+
+    folded = FoldedText("數據得地与数据得地")
+    starts, ends = np.array([0, 5], dtype=np.int64), np.array([4, 9], dtype=np.int64)
+    first, last, ok = folded.spans(starts, ends)
+    assert first.tolist() == [0, 5]
+    assert last.tolist() == [4, 9]
+    assert ok.all()
+    assert folded.unchanged(starts, ends).tolist() == [False, True]

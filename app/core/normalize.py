@@ -12,7 +12,6 @@ and is handled by the callers indexing the phrase-localised forms of each term a
 
 from __future__ import annotations
 
-import bisect
 import unicodedata
 from functools import cache
 
@@ -114,10 +113,22 @@ class FoldedText:
     """Running text folded for matching, with the way back to the original offsets.
 
     The one-to-one part of the fold is one vectorised table lookup; the few code points that fold to nothing
-    (quotes) or to several (Ⅱ → ii) are recorded as breakpoints, so mapping an offset back is a bisection.
+    (quotes) or to several (Ⅱ → ii) are recorded as breakpoints, so mapping an offset back is a bisection:
+    `span` for one match, `spans` for a whole scan's matches at once (NumPy arrays in and out).
     """
 
-    __slots__ = ("_folded_at", "_length", "_origin_at", "folded", "original")
+    __slots__ = (
+        "_changed",
+        "_codes",
+        "_deleted",
+        "_folded_at",
+        "_length",
+        "_mapped",
+        "_origin_at",
+        "folded",
+        "folded_codes",
+        "original",
+    )
 
     def __init__(self, original: str) -> None:
         self.original = original
@@ -126,42 +137,49 @@ class FoldedText:
         inside = codes < _LIMIT
         clipped = np.where(inside, codes, 0)
         mapped = np.where(inside, table[clipped], codes).astype(np.uint32)
-        base = mapped.tobytes().decode("utf-32-le", "surrogatepass")
-        positions = np.flatnonzero(inside & irregular[clipped]).tolist()
-        self._folded_at: list[int] = []  # where each irregular code point's fold starts in `folded`
-        self._origin_at: list[int] = []  # its index in `original`
-        self._length: list[int] = []  # the length of its fold
-        if not positions:
-            self.folded = base
+        positions = np.flatnonzero(inside & irregular[clipped])
+        self._codes, self._mapped = codes, mapped
+        self._changed: npt.NDArray[np.int64] | None = None
+        # Per irregular code point, in order: where its fold starts in `folded`, its index in `original`, and
+        # the length of its fold (0 for a quote, 2 for Ⅱ).
+        self._origin_at = positions
+        if not positions.size:
+            self._folded_at = self._length = self._deleted = _EMPTY
+            self.folded_codes = mapped
+            self.folded = mapped.tobytes().decode("utf-32-le", "surrogatepass")
             return
-        pieces = []
-        previous = folded_position = 0
-        for position in positions:
-            pieces.append(base[previous:position])
-            folded_position += position - previous
-            replacement = fold_char(original[position])
-            pieces.append(replacement)
-            self._folded_at.append(folded_position)
-            self._origin_at.append(position)
-            self._length.append(len(replacement))
-            folded_position += len(replacement)
-            previous = position + 1
-        pieces.append(base[previous:])
-        self.folded = "".join(pieces)
+        # The few distinct irregular code points are folded one by one (fold_char is cached).
+        distinct, which = np.unique(codes[positions], return_inverse=True)
+        replacements = [fold_char(chr(cp)) for cp in distinct.tolist()]
+        lengths = np.array([len(r) for r in replacements], dtype=np.int64)[which]
+        grown = lengths - 1  # how much each irregular code point lengthens (-1: deleted) the folded text
+        self._folded_at = positions + np.cumsum(grown) - grown
+        self._length = lengths
+        self._deleted = positions[lengths == 0]
+        counts = np.ones(len(codes), dtype=np.int64)
+        counts[positions] = lengths
+        out = np.repeat(mapped, counts)
+        for d, replacement in enumerate(replacements):
+            if len(replacement) > 1:  # Ⅱ → ii: write each expansion's code points into its slots
+                starts = self._folded_at[which == d]
+                pieces = np.array([ord(c) for c in replacement], dtype=np.uint32)
+                out[starts[:, None] + np.arange(len(replacement))] = pieces
+        self.folded_codes = out
+        self.folded = out.tobytes().decode("utf-32-le", "surrogatepass")
 
     def _origin(self, index: int) -> tuple[int, int, int]:
         """The original index of folded[index], its place in an expansion (-1: none) and that expansion's length."""
-        k = bisect.bisect_right(self._folded_at, index) - 1
+        k = int(np.searchsorted(self._folded_at, index, "right")) - 1
         if k < 0:
             return index, -1, 0
-        start, length = self._folded_at[k], self._length[k]
+        start, length = int(self._folded_at[k]), int(self._length[k])
         if index < start + length:
-            return self._origin_at[k], index - start, length
-        return self._origin_at[k] + 1 + (index - start - length), -1, 0
+            return int(self._origin_at[k]), index - start, length
+        return int(self._origin_at[k]) + 1 + (index - start - length), -1, 0
 
     def span(self, start: int, end: int) -> tuple[int, int] | None:
         """The original span of folded[start:end], or None if it cuts through an expanded code point."""
-        if not self._folded_at:
+        if not self._folded_at.size:
             return start, end
         first, offset, _length = self._origin(start)
         if offset > 0:
@@ -170,3 +188,45 @@ class FoldedText:
         if offset >= 0 and offset != length - 1:
             return None
         return first, last + 1
+
+    def spans(
+        self, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """`span` of many folded spans at once: their original starts and ends, and which of them have one
+        (False where `span` gives None); starts and ends are unspecified where there is none."""
+        if not self._folded_at.size:
+            return starts, ends, np.ones(len(starts), dtype=np.bool_)
+        first, offset, _length = self._origins(starts)
+        last, end_offset, length = self._origins(ends - 1)
+        ok = (offset <= 0) & ((end_offset < 0) | (end_offset == length - 1))
+        return first, last + 1, ok
+
+    def _origins(
+        self, index: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """`_origin` of many indices at once."""
+        k = np.searchsorted(self._folded_at, index, "right") - 1
+        before = k < 0
+        k[before] = 0
+        start, length, origin = self._folded_at[k], self._length[k], self._origin_at[k]
+        within = ~before & (index < start + length)
+        original = np.where(before, index, np.where(within, origin, origin + 1 + (index - start - length)))
+        return original, np.where(within, index - start, -1), np.where(within, length, 0)
+
+    def deleted_between(self, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """How many code points that fold to nothing (quotes) lie in each original span [start, end)."""
+        if not self._deleted.size:
+            return np.zeros(len(starts), dtype=np.int64)
+        return np.searchsorted(self._deleted, ends) - np.searchsorted(self._deleted, starts)
+
+    def unchanged(self, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Which original spans [start, end) fold to themselves: no code point in them is changed by the fold."""
+        if self._changed is None:
+            changed = self._codes != self._mapped
+            changed[self._origin_at] = True  # deleted or expanded
+            self._changed = np.flatnonzero(changed)
+        same: npt.NDArray[np.bool_] = np.searchsorted(self._changed, starts) == np.searchsorted(self._changed, ends)
+        return same
+
+
+_EMPTY: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
