@@ -212,3 +212,58 @@ def test_property_any_text_slices_back_to_every_surface(noise: str, term: tuple[
     for m in matches:
         assert text[m.start : m.end] == m.surface
         assert fold(m.surface) in lookup_keys(BY_SLUG[m.slug].hans, BY_SLUG[m.slug].aliases)
+
+
+# `TermMatcher.scan` applies the rules to arrays; this is the same rules one match at a time, as they are
+# defined (the automaton's raw matches, then FoldedText.span, the glued-digit rule and the quote rule in order).
+
+
+def _one_by_one(matcher: TermMatcher, text: str) -> list[tuple[int, int, str, int, bool]]:
+    from app.core.matcher import _ASCII_ALNUM, _CLOSERS, _PAIRS, _take_in_quotes
+    from app.core.normalize import FoldedText
+
+    folded = FoldedText(text)
+    out: list[tuple[int, int, str, int, bool]] = []
+    last_end = 0
+    for index, fstart, fend in matcher._automaton.find_matches_as_indexes(folded.folded):  # type: ignore[union-attr]
+        key = folded.folded[fstart:fend]
+        if key[0] in _ASCII_ALNUM and fstart > 0 and folded.folded[fstart - 1] in _ASCII_ALNUM:
+            continue
+        if key[-1] in _ASCII_ALNUM and fend < len(folded.folded) and folded.folded[fend] in _ASCII_ALNUM:
+            continue
+        span = folded.span(fstart, fend)
+        if span is None:
+            continue
+        start, end = span
+        if (start > last_end and text[start - 1] in _PAIRS) or (end < len(text) and text[end] in _CLOSERS):
+            start, end = _take_in_quotes(text, start, end, last_end)
+        pattern = matcher._patterns[index]
+        out.append((start, end, pattern.slug, pattern.form, pattern.localised))
+        last_end = end
+    return out
+
+
+_TRICKY = st.text(st.sampled_from(list("“”‘’「」『』\"'＂«»ⅡⅢ1234567890aI+型的，。 ")), max_size=4)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(written_term().map(lambda t: t[0]), _TRICKY, st.text(max_size=3)), max_size=10))
+def test_property_scan_applies_the_rules_as_one_match_at_a_time_does(parts: list[str]):
+    text = "".join(parts)
+    scan = MATCHER.scan(text)
+    assert [(s, e, p.slug, p.form, p.localised) for s, e, p in scan.spans()] == _one_by_one(MATCHER, text)
+    group, members = scan.groups()
+    for i, (start, end, _pattern) in enumerate(scan.spans()):
+        assert members[group[i]] == (text[start:end], int(scan.which[i]))
+
+
+def test_scan_of_the_report_in_every_script_agrees_with_one_match_at_a_time():
+    text = REPORT.read_text(encoding="utf-8")
+    for written in (text, *(opencc.OpenCC(c).convert(text) for c in ("s2twp", "s2hk"))):
+        scan = MATCHER.scan(written)
+        spans = scan.spans()
+        assert [(s, e, p.slug, p.form, p.localised) for s, e, p in spans] == _one_by_one(MATCHER, written)
+        group, members = scan.groups()
+        assert [members[g] for g in group.tolist()] == [
+            (written[s:e], w) for (s, e, _), w in zip(spans, scan.which.tolist(), strict=True)
+        ]

@@ -16,7 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from app.core.matcher import Match, Pattern, TermMatcher
+import numpy as np
+
+from app.core.matcher import Match, Pattern, Scan, TermMatcher
 from app.terms.stored import StoredTerm
 
 log = logging.getLogger("app.annotate")
@@ -34,6 +36,22 @@ class Annotation(NamedTuple):
     surface: str
     pattern: Pattern
     record: StoredTerm
+
+
+class Found(NamedTuple):
+    """The terms found in a text as arrays (`Scan`), and the record of each pattern index in it."""
+
+    scan: Scan
+    records: dict[int, StoredTerm]
+
+    def annotations(self) -> list[Annotation]:
+        """One `Annotation` per match."""
+        scan, records = self.scan, self.records
+        text, patterns = scan.text, scan.patterns
+        return [
+            Annotation(start, end, text[start:end], patterns[w], records[w])
+            for start, end, w in zip(scan.starts.tolist(), scan.ends.tolist(), scan.which.tolist(), strict=True)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +110,28 @@ class TermAnnotator:
 
     def annotate(self, text: str, *, kind: str | None = None) -> list[Annotation]:
         """Every glossary term in `text`, leftmost-longest, not overlapping; `kind` keeps only that kind's."""
+        return self.scan(text, kind=kind).annotations()
+
+    def scan(self, text: str, *, kind: str | None = None) -> Found:
+        """`annotate` as arrays: the matcher's `Scan` of the terms whose concept is in the snapshot (and of
+        `kind`), with the record of each pattern found. Records are looked up once per distinct pattern, not
+        once per match."""
         snapshot = self._current
-        records = snapshot.records
-        found = []
-        for start, end, pattern in snapshot.matcher.spans(text):
-            record = records.get(pattern.slug)
-            if record is not None and (kind is None or record.kind == kind):
-                found.append(Annotation(start, end, text[start:end], pattern, record))
-        return found
+        scan = snapshot.matcher.scan(text)
+        if not len(scan):
+            return Found(scan, {})
+        distinct, inverse = np.unique(scan.which, return_inverse=True)
+        records: dict[int, StoredTerm] = {}
+        wanted = []
+        for w in distinct.tolist():
+            record = snapshot.records.get(scan.patterns[w].slug)
+            ok = record is not None and (kind is None or record.kind == kind)
+            if ok:
+                records[w] = record  # type: ignore[assignment]
+            wanted.append(ok)
+        if not all(wanted):
+            scan = scan.subset(np.array(wanted, dtype=np.bool_)[inverse])
+        return Found(scan, records)
 
     def matches(self, text: str) -> list[Match]:
         return self._current.matcher.find(text)

@@ -16,11 +16,14 @@ closing quote opened inside), the surface takes that quote in too, so the surfac
 
 from __future__ import annotations
 
+import itertools
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import ahocorasick_rs
+import numpy as np
+import numpy.typing as npt
 
 from app.core.forms import keyed_forms_many, lookup_keys
 from app.core.normalize import FoldedText, fold
@@ -80,6 +83,85 @@ def patterns_of(slug: str, keys: Sequence[str], origins: Sequence[int]) -> dict[
 
 # A match may not begin or end inside a run of these (12345 is not a term inside 123456).
 _ASCII_ALNUM = frozenset(string.ascii_letters + string.digits)
+_IS_ASCII_ALNUM = np.zeros(128, dtype=np.bool_)
+_IS_ASCII_ALNUM[[ord(c) for c in _ASCII_ALNUM]] = True
+
+
+def _ascii_alnum(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+    """Which of `codes` are ASCII letters or digits."""
+    return _IS_ASCII_ALNUM[np.minimum(codes, 127)] & (codes < 128)
+
+
+class Scan:
+    """The terms a `TermMatcher` found in one text, as arrays: match i is `text[starts[i]:ends[i]]` and stands
+    for `patterns[which[i]]`. A megabyte of report text has 17,000 matches; keeping them in arrays lets the
+    callers group them (`groups`) instead of handling each in Python."""
+
+    __slots__ = ("_folded", "ends", "patterns", "starts", "text", "which")
+
+    def __init__(
+        self,
+        folded: FoldedText | None,
+        starts: npt.NDArray[np.int64],
+        ends: npt.NDArray[np.int64],
+        which: npt.NDArray[np.int64],
+        patterns: Sequence[Pattern],
+    ) -> None:
+        self._folded = folded
+        self.text = folded.original if folded is not None else ""
+        self.starts, self.ends, self.which, self.patterns = starts, ends, which, patterns
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def subset(self, keep: npt.NDArray[np.bool_]) -> Scan:
+        """The matches where `keep` is true."""
+        return Scan(self._folded, self.starts[keep], self.ends[keep], self.which[keep], self.patterns)
+
+    def spans(self) -> list[tuple[int, int, Pattern]]:
+        patterns = self.patterns
+        return [
+            (start, end, patterns[w])
+            for start, end, w in zip(self.starts.tolist(), self.ends.tolist(), self.which.tolist(), strict=True)
+        ]
+
+    def groups(self) -> tuple[npt.NDArray[np.int64], list[tuple[str, int]]]:
+        """The matches grouped by (surface, pattern): a group number per match, and each group's surface and
+        index into `patterns`. A report repeats a few hundred terms thousands of times, so whatever depends
+        only on the surface and the pattern (a JSON fragment, a protected form) is worked out once per group.
+
+        A match whose span is left unchanged by folding has the folded key as its surface, so those group by
+        pattern alone without reading the text; only the others (Traditional, full-width, quoted) are sliced.
+        """
+        if not len(self.starts) or self._folded is None:
+            return np.zeros(0, dtype=np.int64), []
+        text, starts, ends, which = self.text, self.starts, self.ends, self.which
+        plain = self._folded.unchanged(starts, ends)
+        group = np.empty(len(starts), dtype=np.int64)
+        members: list[tuple[str, int]] = []
+        # Plain matches: one group per pattern.
+        plain_at = np.flatnonzero(plain)
+        if plain_at.size:
+            kinds, first, inverse = np.unique(which[plain_at], return_index=True, return_inverse=True)
+            firsts = plain_at[first].tolist()
+            members = [(text[starts[i] : ends[i]], w) for i, w in zip(firsts, kinds.tolist(), strict=True)]
+            group[plain_at] = inverse
+        # The rest: by surface and pattern, in Python.
+        other_at = np.flatnonzero(~plain)
+        if other_at.size:
+            numbers: dict[tuple[str, int], int] = {}
+            others = []
+            for start, end, w in zip(
+                starts[other_at].tolist(), ends[other_at].tolist(), which[other_at].tolist(), strict=True
+            ):
+                key = (text[start:end], w)
+                number = numbers.get(key)
+                if number is None:
+                    number = numbers[key] = len(members)
+                    members.append(key)
+                others.append(number)
+            group[other_at] = others
+        return group, members
 
 
 class TermMatcher:
@@ -92,7 +174,9 @@ class TermMatcher:
         self._patterns = [patterns[k] for k in keys]
         # Per key: 1 if it begins with an ASCII letter or digit, 2 if it ends with one (the glued-digit rule
         # only needs the text around a match examined for such keys).
-        self._alnum_edges = [(k[0] in _ASCII_ALNUM) | (k[-1] in _ASCII_ALNUM) << 1 for k in keys]
+        self._alnum_edges = np.array(
+            [(k[0] in _ASCII_ALNUM) | (k[-1] in _ASCII_ALNUM) << 1 for k in keys], dtype=np.uint8
+        )
         self._automaton = (
             ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest) if keys else None
         )
@@ -114,38 +198,51 @@ class TermMatcher:
         return [Match(start, end, text[start:end], pattern) for start, end, pattern in self.spans(text)]
 
     def spans(self, text: str) -> list[tuple[int, int, Pattern]]:
-        """`find` without building a `Match` per term: (start, end, pattern), `text[start:end]` the surface.
+        """`find` without building a `Match` per term: (start, end, pattern), `text[start:end]` the surface."""
+        return self.scan(text).spans()
 
-        This loop runs once per term found (17,000 in a megabyte of report text at 100,000 concepts), so the
-        common case is kept to set and dict look-ups: the quote and glued-digit rules are only examined when
-        the characters around the match can trigger them.
+    def scan(self, text: str) -> Scan:
+        """`find` as arrays (`Scan`), without a Python object per term.
+
+        The automaton's matches go into NumPy arrays at once; the glued-digit rule, the mapping back to
+        original offsets and the choice of matches the quote rule can change are array operations. Only a
+        match with a quotation mark inside its span (a handful in a report) goes through the quote rule in
+        Python, in order, since whether it may take in a quote before it depends on where the previous match
+        ended.
         """
         if self._automaton is None or not text:
-            return []
+            return _NOTHING
         folded_text = FoldedText(text)
-        folded = folded_text.folded
-        span = folded_text.span
-        patterns, alnum_edges = self._patterns, self._alnum_edges
-        folded_length, length = len(folded), len(text)
-        alnum, pairs, closers = _ASCII_ALNUM, _PAIRS, _CLOSERS
-        found: list[tuple[int, int, Pattern]] = []
-        last_end = 0
-        for index, fstart, fend in self._automaton.find_matches_as_indexes(folded):
-            edges = alnum_edges[index]
-            if edges:
-                if edges & 1 and fstart > 0 and folded[fstart - 1] in alnum:
-                    continue
-                if edges & 2 and fend < folded_length and folded[fend] in alnum:
-                    continue
-            original = span(fstart, fend)
-            if original is None:
-                continue
-            start, end = original
-            if (start > last_end and text[start - 1] in pairs) or (end < length and text[end] in closers):
-                start, end = _take_in_quotes(text, start, end, last_end)
-            found.append((start, end, patterns[index]))
-            last_end = end
-        return found
+        raw = self._automaton.find_matches_as_indexes(folded_text.folded)
+        found = np.fromiter(itertools.chain.from_iterable(raw), dtype=np.int64, count=3 * len(raw)).reshape(-1, 3)
+        which, fstarts, fends = found[:, 0], found[:, 1], found[:, 2]
+        keep = np.ones(len(found), dtype=np.bool_)
+        edges = self._alnum_edges[which]
+        glued = np.flatnonzero(edges)
+        if glued.size:  # the glued-digit rule, only for keys with an ASCII letter or digit at an edge
+            codes = folded_text.folded_codes
+            edge, fstart, fend = edges[glued], fstarts[glued], fends[glued]
+            before = (edge & 1).astype(np.bool_) & (fstart > 0)
+            before[before] = _ascii_alnum(codes[fstart[before] - 1])
+            after = (edge & 2).astype(np.bool_) & (fend < len(codes))
+            after[after] = _ascii_alnum(codes[fend[after]])
+            keep[glued[before | after]] = False
+        starts, ends, mapped = folded_text.spans(fstarts, fends)
+        keep &= mapped  # a match cutting through Ⅱ has no span
+        starts, ends, which = starts[keep], ends[keep], which[keep]
+        quoted = np.flatnonzero(folded_text.deleted_between(starts, ends))
+        if quoted.size:
+            # The quote rule: only a match with a quotation mark inside can take in one before or after it.
+            pairs, closers, length = _PAIRS, _CLOSERS, len(text)
+            for i in quoted.tolist():
+                start, end = int(starts[i]), int(ends[i])
+                last_end = int(ends[i - 1]) if i else 0
+                if (start > last_end and text[start - 1] in pairs) or (end < length and text[end] in closers):
+                    starts[i], ends[i] = _take_in_quotes(text, start, end, last_end)
+        return Scan(folded_text, starts, ends, which, self._patterns)
+
+
+_NOTHING = Scan(None, *(np.zeros(0, dtype=np.int64),) * 3, patterns=())
 
 
 def _take_in_quotes(text: str, start: int, end: int, not_before: int) -> tuple[int, int]:
