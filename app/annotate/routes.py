@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from app.annotate.index import Annotation, TermAnnotator
+from app.annotate.index import Annotation, Found, TermAnnotator
 from app.api.deps import GlossaryDep, SettingsDep
 from app.config import Settings
 from app.core import qa
@@ -97,22 +97,24 @@ def _annotator(glossary: GlossaryDep) -> TermAnnotator:
     return glossary.index(TermAnnotator)
 
 
-def _matches_json(annotations: list[Annotation]) -> str:
-    """The `matches` array as JSON, written directly: each distinct (surface, concept) is encoded once, not once
-    per match (a megabyte of report text has 17,000 matches and a few hundred distinct terms). Keys in the
-    order of `TermMatch`; the same JSON `json.dumps` gives."""
+def _matches_json(found: Found) -> str:
+    """The `matches` array as JSON, written directly: each distinct (surface, pattern) is encoded once, not once
+    per match (a megabyte of report text has 17,000 matches and a few hundred distinct terms), and each match
+    adds only its offsets. Keys in the order of `TermMatch`; the same JSON `json.dumps` gives."""
     dumps = _dumps
-    encoded: dict[tuple[str, str], str] = {}  # (surface, slug) → the match's fields from "surface" on
-    parts = []
-    for a in annotations:
-        r = a.record
-        rest = encoded.get((a.surface, r.slug))
-        if rest is None:
-            rest = encoded[a.surface, r.slug] = (
-                f'"surface":{dumps(a.surface)},"slug":{dumps(r.slug)},"hans":{dumps(r.hans)},'
-                f'"en":{dumps(r.en)},"kind":{dumps(r.kind)}}}'
-            )
-        parts.append(f'{{"start":{a.start},"end":{a.end},{rest}')
+    scan, records = found.scan, found.records
+    group, members = scan.groups()
+    rests = []  # per group: the match's fields from "surface" on
+    for surface, w in members:
+        r = records[w]
+        rests.append(
+            f'"surface":{dumps(surface)},"slug":{dumps(r.slug)},"hans":{dumps(r.hans)},'
+            f'"en":{dumps(r.en)},"kind":{dumps(r.kind)}}}'
+        )
+    parts = [
+        f'{{"start":{start},"end":{end},{rests[g]}'
+        for start, end, g in zip(scan.starts.tolist(), scan.ends.tolist(), group.tolist(), strict=True)
+    ]
     return f"[{','.join(parts)}]"
 
 
@@ -152,9 +154,9 @@ def annotate(
     term of another kind is not split to find a shorter one of this kind).
     """
     check_size(settings, "text", request.text)
-    annotations = _annotator(glossary).annotate(request.text, kind=kind)
-    html_member = f',"html":{_dumps(_html(request.text, annotations))}' if format == "html" else ""
-    return _json_text(f'{{"matches":{_matches_json(annotations)}{html_member}}}')
+    found = _annotator(glossary).scan(request.text, kind=kind)
+    html_member = f',"html":{_dumps(_html(request.text, found.annotations()))}' if format == "html" else ""
+    return _json_text(f'{{"matches":{_matches_json(found)}{html_member}}}')
 
 
 @router.post("/qa", response_model=QaResult, tags=["qa"], responses=_ERRORS)

@@ -84,27 +84,40 @@ def convert_protecting(text: str, config: str, terms: Sequence[FoundTerm]) -> st
     """
     if not terms or not protects(config):
         return convert(text, config)
-    replacements = [(t, protected_form(t.surface, t.form, t.localised, config)) for t in terms]
+    return convert_replacing(
+        text,
+        config,
+        [t.start for t in terms],
+        [t.end for t in terms],
+        [protected_form(t.surface, t.form, t.localised, config) for t in terms],
+    )
+
+
+def convert_replacing(
+    text: str, config: str, starts: Sequence[int], ends: Sequence[int], replacements: Sequence[str]
+) -> str:
+    """`text` converted with `config`, except that each span [starts[i], ends[i]) (non-overlapping, in order)
+    becomes replacements[i] as it is."""
+    if not replacements:
+        return convert(text, config)
     placeholder = _unused_private_use_char(text)
     if placeholder is not None:
-        cut = []
-        pos = 0
-        for term, _ in replacements:
-            cut += [text[pos : term.start], placeholder]
-            pos = term.end
-        cut.append(text[pos:])
+        cut = [text[: starts[0]]]
+        for end, start in zip(ends, starts[1:], strict=False):
+            cut += [placeholder, text[end:start]]
+        cut += [placeholder, text[ends[-1] :]]
         converted = convert("".join(cut), config).split(placeholder)
         if len(converted) == len(replacements) + 1:  # OpenCC passes private-use characters through
-            out = [converted[0]]
-            for (_, replacement), rest in zip(replacements, converted[1:], strict=True):
-                out += [replacement, rest]
+            out = [converted[0]] * (2 * len(replacements) + 1)
+            out[1::2] = replacements
+            out[2::2] = converted[1:]
             return "".join(out)
     # The text uses every private-use character: convert the pieces between the terms one by one.
     pieces = []
     pos = 0
-    for term, replacement in replacements:
-        pieces += [convert(text[pos : term.start], config), replacement]
-        pos = term.end
+    for start, end, replacement in zip(starts, ends, replacements, strict=True):
+        pieces += [convert(text[pos:start], config), replacement]
+        pos = end
     pieces.append(convert(text[pos:], config))
     return "".join(pieces)
 

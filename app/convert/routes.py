@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictBool
 
-from app.annotate.index import Annotation, TermAnnotator
+from app.annotate.index import Found, TermAnnotator
 from app.annotate.routes import check_size, json_response
 from app.api.deps import GlossaryDep, SettingsDep
-from app.convert.protect import FoundTerm, WrittenForm, convert_protecting, protects
-from app.core.script import available_configs
+from app.convert.protect import WrittenForm, convert_replacing, protected_form, protects
+from app.core.script import available_configs, convert
 from app.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError, responses
 from app.terms.schemas import Text
 
@@ -35,10 +35,20 @@ class ConvertResult(BaseModel):
     config: str
 
 
-def _found(a: Annotation) -> FoundTerm:
-    form = a.pattern.form
-    written = WrittenForm(a.record.hans, a.record.hant) if form == 0 else WrittenForm(a.record.aliases[form - 1])
-    return FoundTerm(a.start, a.end, a.surface, a.pattern.localised, written)
+def _replacements(found: Found, config: str) -> list[str]:
+    """The protected form of every term found, worked out once per distinct (surface, pattern)."""
+    group, members = found.scan.groups()
+    patterns, records = found.scan.patterns, found.records
+    forms = []
+    for surface, w in members:
+        pattern, record = patterns[w], records[w]
+        written = (
+            WrittenForm(record.hans, record.hant)
+            if pattern.form == 0
+            else WrittenForm(record.aliases[pattern.form - 1])
+        )
+        forms.append(protected_form(surface, written, pattern.localised, config))
+    return [forms[g] for g in group.tolist()]
 
 
 @router.post(
@@ -52,10 +62,15 @@ def convert_text(request: ConvertRequest, glossary: GlossaryDep, settings: Setti
     if request.config not in configs:
         raise InvalidInputError(f"config: unknown OpenCC config {request.config!r}; valid: {', '.join(configs)}")
     check_size(settings, "text", request.text)
-    terms: list[FoundTerm] = []
     if request.protect_terms and protects(request.config):
-        terms = [_found(a) for a in glossary.index(TermAnnotator).annotate(request.text)]
-    converted = convert_protecting(request.text, request.config, terms)
+        found = glossary.index(TermAnnotator).scan(request.text)
+        scan = found.scan
+        replacements = _replacements(found, request.config)
+        converted = convert_replacing(
+            request.text, request.config, scan.starts.tolist(), scan.ends.tolist(), replacements
+        )
+    else:
+        converted = convert(request.text, request.config)
     # Encoded here rather than validated again through ConvertResult (which documents the shape): the
     # response model would copy and re-check the whole converted text.
     return json_response({"text": converted, "config": request.config})
