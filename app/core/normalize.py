@@ -87,6 +87,17 @@ def _tables() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
     return table, irregular
 
 
+# In the running-text table, what an irregular code point maps to (no code point is this large).
+_IRREGULAR = np.uint32(0xFFFFFFFF)
+
+
+@cache
+def _running_table() -> npt.NDArray[np.uint32]:
+    """`_tables` as one table: the fold of each code point below _LIMIT, or _IRREGULAR."""
+    table, irregular = _tables()
+    return np.where(irregular, _IRREGULAR, table).astype(np.uint32)
+
+
 class _FoldTable(dict[int, str]):
     """A `str.translate` table filled on first sight of each code point (tests pin it equal to `_tables`)."""
 
@@ -101,7 +112,7 @@ _TABLE = _FoldTable()
 
 def warm() -> None:
     """Build the running-text tables now (about a second) rather than on the first annotation."""
-    _tables()
+    _running_table()
 
 
 def fold(text: str) -> str:
@@ -132,12 +143,14 @@ class FoldedText:
 
     def __init__(self, original: str) -> None:
         self.original = original
-        table, irregular = _tables()
+        table = _running_table()
         codes = np.frombuffer(original.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        inside = codes < _LIMIT
-        clipped = np.where(inside, codes, 0)
-        mapped = np.where(inside, table[clipped], codes).astype(np.uint32)
-        positions = np.flatnonzero(inside & irregular[clipped])
+        if not codes.size or int(codes.max()) < _LIMIT:  # the usual case: every code point is in the table
+            mapped = table[codes]
+        else:
+            inside = codes < _LIMIT
+            mapped = np.where(inside, table[np.where(inside, codes, 0)], codes)
+        positions = np.flatnonzero(mapped == _IRREGULAR)
         self._codes, self._mapped = codes, mapped
         self._changed: npt.NDArray[np.int64] | None = None
         # Per irregular code point, in order: where its fold starts in `folded`, its index in `original`, and
@@ -156,9 +169,14 @@ class FoldedText:
         self._folded_at = positions + np.cumsum(grown) - grown
         self._length = lengths
         self._deleted = positions[lengths == 0]
-        counts = np.ones(len(codes), dtype=np.int64)
-        counts[positions] = lengths
-        out = np.repeat(mapped, counts)
+        if (lengths == 0).all():  # only quotes: drop them
+            keep = np.ones(len(codes), dtype=np.bool_)
+            keep[positions] = False
+            out = mapped[keep]
+        else:
+            counts = np.ones(len(codes), dtype=np.int64)
+            counts[positions] = lengths
+            out = np.repeat(mapped, counts)
         for d, replacement in enumerate(replacements):
             if len(replacement) > 1:  # Ⅱ → ii: write each expansion's code points into its slots
                 starts = self._folded_at[which == d]
