@@ -234,11 +234,15 @@ class TermMatcher:
         if quoted.size:
             # The quote rule: only a match with a quotation mark inside can take in one before or after it.
             pairs, closers, length = _PAIRS, _CLOSERS, len(text)
-            for i in quoted.tolist():
-                start, end = int(starts[i]), int(ends[i])
-                last_end = int(ends[i - 1]) if i else 0
+            previous_ends = np.where(quoted > 0, ends[quoted - 1], 0).tolist()
+            new_starts, new_ends = starts[quoted].tolist(), ends[quoted].tolist()
+            widened_at = -2  # the last match widened here, whose end replaces the array's as the next one's bound
+            for k, (i, start, end) in enumerate(zip(quoted.tolist(), new_starts, new_ends, strict=True)):
+                last_end = new_ends[k - 1] if widened_at == i - 1 else previous_ends[k]
                 if (start > last_end and text[start - 1] in pairs) or (end < length and text[end] in closers):
-                    starts[i], ends[i] = _take_in_quotes(text, start, end, last_end)
+                    new_starts[k], new_ends[k] = _take_in_quotes(text, start, end, last_end)
+                    widened_at = i
+            starts[quoted], ends[quoted] = new_starts, new_ends
         return Scan(folded_text, starts, ends, which, self._patterns)
 
 
