@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictBool
 
@@ -48,7 +50,7 @@ def _replacements(found: Found, config: str) -> list[str]:
             else WrittenForm(record.aliases[pattern.form - 1])
         )
         forms.append(protected_form(surface, written, pattern.localised, config))
-    return [forms[g] for g in group.tolist()]
+    return list(operator.itemgetter(*group.tolist())(forms)) if len(group) > 1 else [forms[g] for g in group.tolist()]
 
 
 @router.post(
