@@ -1,4 +1,7 @@
-"""Request dependencies: the glossary snapshot, the script parameter, validated keys."""
+"""Request dependencies: the glossary snapshot, the script parameter, validated keys.
+
+Each is `async def`: they only read application state or check a short string, and FastAPI runs a plain
+`def` dependency in the thread pool, a thread hop per dependency on every request."""
 
 from __future__ import annotations
 
@@ -14,19 +17,19 @@ from app.terms.glossary import Glossary
 from app.terms.schemas import clean
 
 
-def get_glossary(request: Request) -> Glossary:
+async def get_glossary(request: Request) -> Glossary:
     return request.app.state.glossary  # type: ignore[no-any-return]
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine  # type: ignore[no-any-return]
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def valid_key(
+async def valid_key(
     key: Annotated[
         str,
         Path(
