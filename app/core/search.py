@@ -35,9 +35,11 @@ from __future__ import annotations
 import bisect
 import gc
 import heapq
+import itertools
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -162,6 +164,56 @@ def _toneless_many(texts: Sequence[str]) -> list[str]:
     return [p if p.isascii() else _strip_tones(fold(t)) for p, t in zip(pieces, texts, strict=True)]
 
 
+_NOT_ALNUM_OR_SEP = re.compile(r"[^a-z0-9\x00]")
+_NOT_WORD = re.compile(r"[^a-z0-9\x00]+")
+_OTHER_THAN_TOKEN = re.compile(r"[^a-z0-9\s\x00]")
+_LETTER_TOKEN = re.compile(r"(?<![a-z0-9])([a-z])[a-z]*(?![a-z0-9])")
+_SPACES = re.compile(r"\s+")
+
+
+def _joined_or_none(texts: Sequence[str]) -> str | None:
+    """`texts` joined by the separator, or None where a bulk pass would not be worth it or not exact."""
+    if len(texts) < 50 or any(_SEP in t for t in texts):
+        return None
+    return _SEP.join(texts)
+
+
+def _pinyin_of_toneless_many(texts: Sequence[str]) -> list[str]:
+    """`_pinyin_of_toneless` of many texts, by two regex passes over them all (a separator stops every match)."""
+    joined = _joined_or_none(texts)
+    if joined is not None:
+        out = _TONE_DIGIT.sub("", _NOT_ALNUM_OR_SEP.sub("", joined.replace("u:", "v"))).split(_SEP)
+        if len(out) == len(texts):
+            return out
+    return [_pinyin_of_toneless(t) for t in texts]
+
+
+def _initials_of_toneless_many(texts: Sequence[str]) -> list[str]:
+    """`_initials_of_toneless` of many texts: within each whitespace-separated token only letters and digits
+    stay, a token of letters only becomes its first letter, and the whitespace goes."""
+    joined = _joined_or_none(texts)
+    if joined is not None:
+        out = _SPACES.sub("", _LETTER_TOKEN.sub(r"\1", _OTHER_THAN_TOKEN.sub("", joined))).split(_SEP)
+        if len(out) == len(texts):
+            return out
+    return [_initials_of_toneless(t) for t in texts]
+
+
+def _word_strings(texts: Sequence[str]) -> list[str]:
+    """`" ".join(words(t))` of many texts; the ASCII ones (nearly all) in one regex pass over them all."""
+    out = [" ".join(words(t)) if not t.isascii() or _SEP in t else "" for t in texts]
+    plain = [i for i, t in enumerate(texts) if t.isascii() and _SEP not in t]
+    joined = _joined_or_none([texts[i] for i in plain])
+    if joined is None:
+        for i in plain:
+            out[i] = " ".join(words(texts[i]))
+        return out
+    pieces = _NOT_WORD.sub(" ", joined.lower()).split(_SEP)
+    for i, piece in zip(plain, pieces, strict=True):
+        out[i] = piece.strip()
+    return out
+
+
 def words(text: str) -> list[str]:
     # For ASCII, folding is lowercasing; English renderings and definitions are nearly always ASCII.
     return _WORD.findall(text.lower() if text.isascii() else fold(text))
@@ -220,6 +272,18 @@ class _Postings:
     def add(self, key: int, id_: int) -> None:
         self._added.setdefault(key, []).append(id_)
         self.added_count += 1
+
+    def compacted(self, remap: _IntArray) -> _Postings:
+        """The same postings, additions merged, with every id renumbered by `remap` (dropped where it is < 0)."""
+        keys = np.repeat(self._keys, np.diff(self._starts))
+        ids = self._ids.astype(np.int64)
+        if self._added:
+            extra = [(key, id_) for key, added in self._added.items() for id_ in added]
+            keys = np.concatenate([keys, np.array([k for k, _ in extra], dtype=np.int64)])
+            ids = np.concatenate([ids, np.array([i for _, i in extra], dtype=np.int64)])
+        ids = remap[ids]
+        keep = ids >= 0
+        return _Postings(keys[keep], ids[keep])
 
     def get(self, key: int) -> _IntArray:
         keys = self._keys
@@ -288,17 +352,16 @@ def _bigram_keys(text: str) -> set[int]:
     return {ord(text[i]) << 21 | ord(text[i + 1]) for i in range(len(text) - 1)}
 
 
-def _bigram_postings(texts: dict[int, str]) -> _Postings:
+def _bigram_postings(texts: Sequence[str]) -> _Postings:
     """The bigram index of many texts at once, in NumPy: a Python loop over every bigram of 100,000
     definitions would take longer than the whole rest of the build. Texts go in chunks, so the temporary
     arrays stay a few megabytes however long the definitions are."""
     if not texts:
         return _Postings()
-    bits = max(1, max(texts).bit_length())
+    bits = max(1, (len(texts) - 1).bit_length())
     chunks: list[tuple[_IntArray, _IntArray]] = []
-    items = list(texts.items())
-    for at in range(0, len(items), _BIGRAM_CHUNK):
-        chunk = items[at : at + _BIGRAM_CHUNK]
+    for at in range(0, len(texts), _BIGRAM_CHUNK):
+        chunk = list(enumerate(texts[at : at + _BIGRAM_CHUNK], at))
         ids = np.fromiter((i for i, _ in chunk), dtype=np.int64, count=len(chunk))
         joined = _SEP.join(t for _, t in chunk)
         codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
@@ -369,10 +432,156 @@ def _word_postings(texts: Sequence[str], ids: Sequence[int]) -> _Postings:
         owners.append(id_array[at + text_of_char[starts]])
     if not hashes:
         return _Postings()
-    distinct, word = np.unique(np.concatenate(hashes), return_inverse=True)
+    keys = np.concatenate(hashes)
     hashes.clear()
-    packed = np.unique(word.astype(np.int64) << 32 | np.concatenate(owners))  # each (word, text) pair once
-    return _Postings(distinct[packed >> 32], packed & 0xFFFFFFFF, presorted=True)
+    ids = np.concatenate(owners)
+    owners.clear()
+    order = np.lexsort((ids, keys))  # (np.unique with an inverse is many times slower)
+    keys, ids = keys[order], ids[order]
+    del order
+    first = np.ones(len(keys), dtype=bool)  # each (word, text) pair once
+    first[1:] = (keys[1:] != keys[:-1]) | (ids[1:] != ids[:-1])
+    return _Postings(keys[first], ids[first], presorted=True)
+
+
+# --- columnar tables -------------------------------------------------------------------------------------
+
+_LOW32 = 0xFFFFFFFF
+_U64 = npt.NDArray[np.uint64]
+_CHUNK = 10_000  # texts per NumPy pass in a build: the temporaries stay a few megabytes
+
+
+class _Pairs:
+    """32-bit key → ids, for look-ups whose every candidate is verified against its text (exact forms by
+    `hash`, typo neighbourhoods): a colliding key costs one check, never a wrong answer. The (key, id) pairs of
+    a build are one sorted uint64 array (key in the high half), 8 bytes a pair; later additions in a dict."""
+
+    __slots__ = ("_added", "_packed", "added_count")
+
+    def __init__(self, packed: _U64 | None = None) -> None:
+        self._packed: _U64 = np.empty(0, dtype=np.uint64) if packed is None else packed
+        self._added: dict[int, list[int]] = {}
+        self.added_count = 0
+
+    @classmethod
+    def of(cls, parts: Iterable[tuple[npt.NDArray[np.integer], npt.NDArray[np.integer]]]) -> _Pairs:
+        """From (keys, ids) arrays (keys of any width: their low 32 bits count; ids below 2**32)."""
+        packed = [
+            (keys.astype(np.int64, copy=False).view(np.uint64) & np.uint64(_LOW32)) << np.uint64(32)
+            | ids.astype(np.uint64)
+            for keys, ids in parts
+        ]
+        if not packed:
+            return cls()
+        out = np.concatenate(packed) if len(packed) > 1 else packed[0]
+        packed.clear()
+        out.sort()
+        if len(out) > 1:  # a pair twice (equal neighbours, hash collisions): keep it once
+            repeated = out[1:] == out[:-1]
+            if repeated.any():
+                out = out[np.concatenate([[True], ~repeated])]
+        return cls(out)
+
+    @classmethod
+    def neighbourhoods(cls, texts: Sequence[str], ids: Sequence[int]) -> _Pairs:
+        return cls.of(
+            _neighbourhoods(texts[at : at + _CHUNK], ids[at : at + _CHUNK]) for at in range(0, len(texts), _CHUNK)
+        )
+
+    def add(self, key: int, id_: int) -> None:
+        self._added.setdefault(key & _LOW32, []).append(id_)
+        self.added_count += 1
+
+    def get(self, key: int) -> list[int]:
+        """The ids under `key`, ascending (the build's, then the ones added since)."""
+        key &= _LOW32
+        packed = self._packed
+        lo = int(np.searchsorted(packed, np.uint64(key << 32)))
+        found: list[int] = []
+        if lo < len(packed) and int(packed[lo]) >> 32 == key:
+            hi = int(np.searchsorted(packed, np.uint64(key << 32 | _LOW32), side="right"))
+            found = (packed[lo:hi] & np.uint64(_LOW32)).tolist()
+        extra = self._added.get(key)
+        return found + extra if extra else found
+
+
+def _hashes(texts: Sequence[str]) -> _IntArray:
+    return np.fromiter(map(hash, texts), dtype=np.int64, count=len(texts))
+
+
+class _Column:
+    """Short strings with an int column each (the surface table of one class, or the slugs): the strings of a
+    build as one joined string between separators with int64 offsets, so a fragment is one `str.find`, and the
+    strings added since in a list (and a small joined string of their own). Looked up exactly by `hash`."""
+
+    __slots__ = ("added", "added_joined", "added_starts", "base", "docs", "exact", "fields", "joined", "starts")
+
+    def __init__(
+        self, texts: Sequence[str], docs: Sequence[int] | _IntArray, fields: Sequence[int] | _IntArray
+    ) -> None:
+        self.base = len(texts)
+        self.joined = _SEP + _SEP.join(texts) + _SEP if texts else _SEP
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        starts = np.ones(len(texts) + 1, dtype=np.int64)
+        np.cumsum(lengths + 1, out=starts[1:])
+        starts[1:] += 1  # text i is joined[starts[i] : starts[i + 1] - 1]
+        self.starts = array("q", starts.tobytes())
+        self.docs = array("i", np.asarray(docs, dtype=np.int32).tobytes())
+        self.fields = array("B", np.asarray(fields, dtype=np.uint8).tobytes())
+        self.exact = _Pairs.of([(_hashes(texts), np.arange(len(texts)))])
+        self.added: list[str] = []
+        self.added_joined = _SEP
+        self.added_starts: list[int] = []  # where each added text starts in added_joined
+
+    def __len__(self) -> int:
+        return self.base + len(self.added)
+
+    def text(self, sid: int) -> str:
+        if sid < self.base:
+            starts = self.starts
+            return self.joined[starts[sid] : starts[sid + 1] - 1]
+        return self.added[sid - self.base]
+
+    def append(self, doc: int, field: int, text: str) -> int:
+        sid = len(self)
+        self.docs.append(doc)
+        self.fields.append(field)
+        self.added.append(text)
+        self.added_starts.append(len(self.added_joined))
+        self.added_joined += text + _SEP  # small: only what was added since the build
+        self.exact.add(hash(text), sid)
+        return sid
+
+    def lookup(self, text: str) -> list[int]:
+        """The rows holding exactly `text`, ascending."""
+        return [sid for sid in self.exact.get(hash(text)) if self.text(sid) == text]
+
+    def occurrences(self, q: str) -> Iterable[tuple[int, bool]]:
+        """(row, whether `q` starts it) for every occurrence of `q` inside a text, in row order."""
+        for joined, starts, offset in (
+            (self.joined, self.starts, 0),
+            (self.added_joined, self.added_starts, self.base),
+        ):
+            pos = joined.find(q)
+            while pos >= 0:
+                i = bisect.bisect_right(starts, pos) - 1
+                if 0 <= i < len(starts) - (offset == 0):
+                    start = starts[i]
+                    sid = i + offset
+                    text = self.text(sid)
+                    if joined.startswith(text, start) and q in text:
+                        yield sid, pos == start
+                pos = joined.find(q, pos + 1)
+
+    def live_rows(self, remap: _IntArray) -> tuple[list[str], _IntArray, _IntArray]:
+        """The rows whose doc `remap` keeps (>= 0), with their docs renumbered."""
+        docs = np.frombuffer(self.docs, dtype=np.int32)[: len(self)].astype(np.int64)
+        keep = np.flatnonzero(remap[docs] >= 0)
+        fields = np.frombuffer(self.fields, dtype=np.uint8)[: len(self)][keep].copy()
+        texts = [self.text(sid) for sid in keep.tolist()]
+        out = remap[docs[keep]]
+        del docs
+        return texts, out, fields
 
 
 # --- the index -------------------------------------------------------------------------------------------
@@ -381,33 +590,28 @@ def _word_postings(texts: Sequence[str], ids: Sequence[int]) -> _Postings:
 _CJK_FIELDS = ("hans", "alias", "hant")
 _FIELD_RANK = {field: rank for rank, field in enumerate(_CJK_FIELDS)}
 _ENGLISH_FIELDS = ("en", "en_alternatives")
-
-
-@dataclass(slots=True)
-class _Doc:
-    entry: Entry
-    order: tuple[int, str]  # the glossary's order: footnoted first by number, then by slug
-    surfaces: list[int]  # ids of this concept's rows in the surface table
+_NO_FOOTNOTE = 1 << 30  # sorts after every footnote
 
 
 class SearchIndex:
     """The search index of a whole glossary, built in bulk and kept up to date entry by entry.
 
     Reads may run in many threads while one thread writes: a writer only appends to the tables, swaps
-    whole objects, or marks a concept dead, and readers skip whatever is dead.
+    whole objects, or marks a concept dead, and readers skip whatever is dead. No `Entry` is kept: a rebuild
+    (once enough concepts are dead or added) compacts the tables themselves.
     """
 
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
         self._lock = threading.Lock()
-        self._state = self._build(list(entries))
+        self._state = self._build(lambda: _State.build(list(entries)))
 
     @staticmethod
-    def _build(entries: list[Entry]) -> _State:
-        # The build allocates millions of small objects that all live on: collecting them is wasted work.
+    def _build(make: Callable[[], _State]) -> _State:
+        # The build allocates few but large objects; collecting in the middle of it is wasted work.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            return _State.build(entries)
+            return make()
         finally:
             if enabled:
                 gc.enable()
@@ -430,9 +634,8 @@ class SearchIndex:
             for entry in changed:
                 state.remove(entry.slug)
                 state.add(entry)
-            state.publish()
             if state.needs_rebuild():
-                self._state = self._build([d.entry for d in state.docs if d is not None])
+                self._state = self._build(state.compacted)
 
     def search(
         self, query: str, *, limit: int = 20, kind: str | None = None, footnoted: bool | None = None
@@ -441,161 +644,138 @@ class SearchIndex:
         return self._state.search(query, limit=max(1, min(limit, MAX_LIMIT)), kind=kind, footnoted=footnoted)
 
 
+@dataclass(slots=True)
+class _Rows:
+    """What a build stores, before its indexes: the concepts' columns and their surface rows by class, each in
+    the concepts' order and, within a concept, in the order of `_rows`."""
+
+    slugs: list[str]
+    kinds: list[int]
+    footnotes: list[int]  # _NO_FOOTNOTE for none
+    cjk: tuple[list[str], _IntArray, _IntArray]  # (texts, docs, field codes)
+    pinyin: tuple[list[str], _IntArray, _IntArray]
+    english: tuple[list[str], _IntArray, _IntArray]
+    definitions: list[str]  # folded Chinese definitions
+    definition_words: _Postings  # word → docs, of the English definitions
+
+
 class _State:
     """The tables of one build, with the additions and removals since."""
 
-    def __init__(self) -> None:
-        self.docs: list[_Doc | None] = []
-        self.by_slug: dict[str, int] = {}
-        self.live = 0
+    def __init__(self, rows: _Rows, field_names: list[str], kind_names: list[str]) -> None:
+        self.field_names = field_names  # field code → name (codes shared with the rebuilds of this state)
+        self.field_codes = {name: code for code, name in enumerate(field_names)}
+        self.kind_names = kind_names
+        self.kind_codes = {name: code for code, name in enumerate(kind_names)}
+        n = len(rows.slugs)
+        self.slugs = _Column(rows.slugs, np.arange(n), np.zeros(n, dtype=np.uint8))
+        self.kinds = array("H", rows.kinds)
+        self.footnotes = array("q", rows.footnotes)
+        self.alive = bytearray(b"\x01") * n
+        self.live = n
         self.dead = 0
-        # The surface table: one row per searchable short string (a form, a pinyin key, an English rendering).
-        self.s_doc: list[int] = []
-        self.s_field: list[str] = []
-        self.s_text: list[str] = []
-        self.exact: dict[str, list[int]] = {}  # form key → surfaces (hans, alias, hant)
-        self.pinyin_exact: dict[str, list[int]] = {}  # pinyin key or initials → surfaces
-        self.pinyin_sorted: list[tuple[str, int]] = []  # (pinyin key, surface), for prefixes
-        self.joined = ""  # every form key between separators, for prefixes and fragments
-        self.joined_starts: list[int] = []
-        self.joined_surfaces: list[int] = []
-        self.en_words = _Postings()  # word → English surfaces
-        self.vocabulary: list[str] = []  # every word of the renderings, sorted (prefix expansion)
-        self.vocabulary_set: set[str] = set()
-        self.def_zh = _Postings()  # bigram → docs
-        self.def_en = _Postings()  # word → docs
-        self.fuzzy_forms = _Postings()  # hash of a form key with one character deleted → surfaces
-        self.fuzzy_pinyin = _Postings()
-        self.fuzzy_words = _Postings()  # … of a vocabulary word → its place in `word_list`
-        self.word_list: list[str] = []
-        self.folded_definitions: dict[int, str] = {}
+        # The glossary's order (footnoted first by number, then by slug) of the built concepts as a rank.
+        self.ordered = sorted(range(n), key=lambda d: (rows.footnotes[d], rows.slugs[d]))
+        rank = np.empty(n, dtype=np.int32)
+        rank[np.asarray(self.ordered, dtype=np.int64)] = np.arange(n, dtype=np.int32)
+        self.rank = array("i", rank.tobytes())
+        del rank
+        # The surface tables: one row per searchable short string, by the tiers that read them.
+        self.cjk = _Column(*rows.cjk)  # form keys (hans, alias, hant): exact, prefix, fragment, typo
+        self.pinyin = _Column(*rows.pinyin)  # pinyin keys and initials
+        self.english = _Column(*rows.english)  # renderings as their words joined by spaces
+        pinyin_code = self.field_codes["pinyin"]
+        py_texts, _, py_fields = rows.pinyin
+        self.pinyin_sorted = array(  # the pinyin rows (not initials) by (text, row), for prefixes
+            "i", sorted((sid for sid in np.flatnonzero(py_fields == pinyin_code).tolist()), key=py_texts.__getitem__)
+        )
+        self.pinyin_added: list[tuple[str, int]] = []
+        cjk_texts = rows.cjk[0]
+        typo_forms = [sid for sid, text in enumerate(cjk_texts) if len(text) >= 3]
+        self.fuzzy_forms = _Pairs.neighbourhoods([cjk_texts[s] for s in typo_forms], typo_forms)
+        del typo_forms
+        typo_pinyin = [sid for sid, text in enumerate(py_texts) if len(text) >= 4]
+        self.fuzzy_pinyin = _Pairs.neighbourhoods([py_texts[s] for s in typo_pinyin], typo_pinyin)
+        del typo_pinyin
+        en_texts = rows.english[0]
+        self.en_words = _word_postings(en_texts, range(len(en_texts)))  # word → English rows
+        self.vocabulary_set: set[str] = set(" ".join(en_texts).split())
+        self.vocabulary = sorted(self.vocabulary_set)  # every word of the renderings (prefix expansion)
+        self.word_list = list(self.vocabulary)
+        long_words = [word_id for word_id, word in enumerate(self.word_list) if len(word) >= 4]
+        self.fuzzy_words = _Pairs.neighbourhoods([self.word_list[i] for i in long_words], long_words)
+        # Definitions: folded Chinese ones joined (a bigram index finds the candidates), English ones by word.
+        self.definitions = _Column(rows.definitions, np.arange(n), np.zeros(n, dtype=np.uint8))
+        self.def_zh = _bigram_postings(rows.definitions)
+        self.def_en = rows.definition_words
 
     # -- building ------------------------------------------------------------------------------------------
 
     @classmethod
-    def build(cls, entries: list[Entry]) -> _State:
-        state = cls()
-        # Folding and tone stripping of every text of a kind in one pass, not one call per text.
-        folded_definitions = form_keys([entry.definition_zh for entry in entries])
-        written = form_keys([text for entry in entries for text in (entry.hans, *(f for f, _ in entry.forms))])
-        toneless = _toneless_many([entry.pinyin for entry in entries])
-        at = 0
-        for entry, folded_definition, plain in zip(entries, folded_definitions, toneless, strict=True):
-            count = 1 + len(entry.forms)
-            state._add_doc(entry, folded_definition, written[at : at + count], plain)
-            at += count
-        del written, toneless, folded_definitions
-        english = [sid for sid, field in enumerate(state.s_field) if field in _ENGLISH_FIELDS]
-        state.en_words = _word_postings([state.s_text[sid] for sid in english], english)
-        state.def_en = _word_postings([entry.definition_en for entry in entries], range(len(entries)))
-        state.def_zh = _bigram_postings(state.folded_definitions)
-        # Typo neighbourhoods of the headword forms (3 characters or more) and of pinyin and initials (4 or
-        # more), all at once in NumPy.
-        fuzzy: dict[bool, tuple[list[str], list[int]]] = {True: ([], []), False: ([], [])}
-        for sid, (field, text) in enumerate(zip(state.s_field, state.s_text, strict=True)):
-            if field in _ENGLISH_FIELDS:
-                continue
-            cjk = field in _CJK_FIELDS
-            if len(text) >= (3 if cjk else 4):
-                texts, sids = fuzzy[cjk]
-                texts.append(text)
-                sids.append(sid)
-        state.fuzzy_forms = _fuzzy_postings(*fuzzy.pop(True))
-        state.fuzzy_pinyin = _fuzzy_postings(*fuzzy.pop(False))
-        state.pinyin_sorted.sort()
-        state._rebuild_vocabulary_fuzz()
-        state.publish()
-        return state
+    def build(cls, entries: Sequence[Entry]) -> _State:
+        field_names = [*_CJK_FIELDS, "pinyin", "initials", *_ENGLISH_FIELDS]
+        kind_names: list[str] = []
+        return cls(_rows(entries, field_names, kind_names), field_names, kind_names)
 
-    def _rebuild_vocabulary_fuzz(self) -> None:
-        self.vocabulary = sorted(self.vocabulary_set)
-        self.word_list = list(self.vocabulary)
-        long_words = [(word, word_id) for word_id, word in enumerate(self.word_list) if len(word) >= 4]
-        self.fuzzy_words = _fuzzy_postings([w for w, _ in long_words], [i for _, i in long_words])
-
-    def _surface(self, doc_id: int, field: str, text: str) -> int:
-        sid = len(self.s_text)
-        self.s_doc.append(doc_id)
-        self.s_field.append(field)
-        self.s_text.append(text)
-        return sid
-
-    def _add_doc(
-        self,
-        entry: Entry,
-        folded_definition: str | None = None,
-        written: Sequence[str] | None = None,
-        toneless: str | None = None,
-    ) -> int:
-        """Add a concept's surfaces; `written` (the form keys of hans and `entry.forms`, in order), `toneless`
-        (its pinyin folded, tones stripped) and `folded_definition` when the caller computed them in bulk."""
-        doc_id = len(self.docs)
-        order = (entry.footnote if entry.footnote is not None else 1 << 30, entry.slug)
-        doc = _Doc(entry, order, [])
-        self.docs.append(doc)
-        self.by_slug[entry.slug] = doc_id
-        self.live += 1
-        seen: set[str] = set()
-        fields = ["hans", *(field for _, field in entry.forms)]
-        if written is None:
-            written = [form_key(entry.hans), *(form_key(text) for text, _ in entry.forms)]
-        keyed = sorted(zip(written, fields, strict=True), key=lambda f: _FIELD_RANK.get(f[1], 9))
-        for key, field in keyed:
-            if key and key not in seen:
-                seen.add(key)
-                doc.surfaces.append(sid := self._surface(doc_id, field, key))
-                self.exact.setdefault(key, []).append(sid)
-        if toneless is None:
-            toneless = _strip_tones(fold(entry.pinyin))
-        pinyin = _pinyin_of_toneless(toneless)
-        keys = [(pinyin, "pinyin")]
-        if "v" in pinyin:
-            keys.append((pinyin.replace("v", "u"), "pinyin"))  # lü typed as lu, as many people do
-        keys.append((_initials_of_toneless(toneless), "initials"))
-        for key, field in keys:
-            if key and key not in seen:
-                seen.add(key)
-                doc.surfaces.append(sid := self._surface(doc_id, field, key))
-                self.pinyin_exact.setdefault(key, []).append(sid)
-                if field == "pinyin":
-                    self.pinyin_sorted.append((key, sid))
-        for text, field in [(entry.en, "en"), *((t, "en_alternatives") for t in entry.en_alternatives)]:
-            folded = " ".join(words(text))
-            if folded and folded not in seen:
-                seen.add(folded)
-                doc.surfaces.append(self._surface(doc_id, field, folded))
-                self.vocabulary_set.update(folded.split())
-        self.folded_definitions[doc_id] = (
-            form_key(entry.definition_zh) if folded_definition is None else folded_definition
+    def compacted(self) -> _State:
+        """A fresh build of the live concepts, from the tables themselves (as `build` of their entries gives)."""
+        ndocs = len(self.alive)
+        alive = np.frombuffer(bytes(self.alive), dtype=np.uint8).astype(bool)
+        remap = np.full(ndocs, -1, dtype=np.int64)
+        remap[alive] = np.arange(int(alive.sum()))
+        live = np.flatnonzero(alive).tolist()
+        rows = _Rows(
+            slugs=[self.slugs.text(d) for d in live],
+            kinds=[self.kinds[d] for d in live],
+            footnotes=[self.footnotes[d] for d in live],
+            cjk=self.cjk.live_rows(remap),
+            pinyin=self.pinyin.live_rows(remap),
+            english=self.english.live_rows(remap),
+            definitions=[self.definitions.text(d) for d in live],
+            definition_words=self.def_en.compacted(remap),
         )
-        return doc_id
+        return _State(rows, self.field_names, self.kind_names)
 
     # -- editing -------------------------------------------------------------------------------------------
 
+    def _doc_of(self, slug: str) -> int | None:
+        """The live concept with this slug (the latest, should a build have held it twice)."""
+        found = [d for d in self.slugs.lookup(slug) if self.alive[d]]
+        return found[-1] if found else None
+
     def add(self, entry: Entry) -> None:
         new_words = set(words(entry.en)).union(*(words(t) for t in entry.en_alternatives)) - self.vocabulary_set
-        doc_id = self._add_doc(entry)
-        doc = self.docs[doc_id]
-        assert doc is not None
-        for sid in doc.surfaces:
-            field, text = self.s_field[sid], self.s_text[sid]
-            if field in _CJK_FIELDS:
-                if len(text) >= 3:
-                    for key in _neighbourhood(text):
-                        self.fuzzy_forms.add(key, sid)
-            elif field in ("pinyin", "initials"):
-                if field == "pinyin":
-                    bisect.insort(self.pinyin_sorted, (text, sid))
-                if len(text) >= 4:
-                    for key in _neighbourhood(text):
-                        self.fuzzy_pinyin.add(key, sid)
-            else:
-                for key in _word_keys(text):
-                    self.en_words.add(key, sid)
-        for key in _bigram_keys(self.folded_definitions[doc_id]):
-            self.def_zh.add(key, doc_id)
+        rows = _rows([entry], self.field_names, self.kind_names)
+        self.field_codes = {name: code for code, name in enumerate(self.field_names)}
+        doc = len(self.alive)
+        self.kinds.append(rows.kinds[0])
+        self.footnotes.append(rows.footnotes[0])
+        self.definitions.append(doc, 0, rows.definitions[0])
+        self.alive.append(1)
+        self.slugs.append(doc, 0, entry.slug)
+        self.live += 1
+        pinyin_code = self.field_codes["pinyin"]
+        for text, field in zip(rows.cjk[0], rows.cjk[2].tolist(), strict=True):
+            sid = self.cjk.append(doc, field, text)
+            if len(text) >= 3:
+                for key in _neighbourhood(text):
+                    self.fuzzy_forms.add(key, sid)
+        for text, field in zip(rows.pinyin[0], rows.pinyin[2].tolist(), strict=True):
+            sid = self.pinyin.append(doc, field, text)
+            if field == pinyin_code:
+                bisect.insort(self.pinyin_added, (text, sid))
+            if len(text) >= 4:
+                for key in _neighbourhood(text):
+                    self.fuzzy_pinyin.add(key, sid)
+        for text, field in zip(rows.english[0], rows.english[2].tolist(), strict=True):
+            sid = self.english.append(doc, field, text)
+            self.vocabulary_set.update(text.split())
+            for key in _word_keys(text):
+                self.en_words.add(key, sid)
+        for key in _bigram_keys(rows.definitions[0]):
+            self.def_zh.add(key, doc)
         for key in _word_keys(entry.definition_en):
-            self.def_en.add(key, doc_id)
+            self.def_en.add(key, doc)
         for word in sorted(new_words):
             bisect.insort(self.vocabulary, word)
             self.word_list.append(word)
@@ -604,58 +784,136 @@ class _State:
                     self.fuzzy_words.add(key, len(self.word_list) - 1)
 
     def remove(self, slug: str) -> None:
-        doc_id = self.by_slug.pop(slug, None)
-        if doc_id is None:
+        doc = self._doc_of(slug)
+        if doc is None:
             return
-        doc = self.docs[doc_id]
-        assert doc is not None
-        for sid in doc.surfaces:
-            text = self.s_text[sid]
-            for table in (self.exact, self.pinyin_exact):
-                sids = table.get(text)
-                if sids and sid in sids:
-                    rest = [s for s in sids if s != sid]
-                    if rest:
-                        table[text] = rest
-                    else:
-                        del table[text]
-            if self.s_field[sid] == "pinyin":
-                i = bisect.bisect_left(self.pinyin_sorted, (text, sid))
-                if i < len(self.pinyin_sorted) and self.pinyin_sorted[i] == (text, sid):
-                    del self.pinyin_sorted[i]
-        self.folded_definitions.pop(doc_id, None)
-        self.docs[doc_id] = None
+        self.alive[doc] = 0
         self.live -= 1
         self.dead += 1
-
-    def publish(self) -> None:
-        """Re-join the forms of the live concepts (for prefixes and fragments)."""
-        starts, surfaces, parts = [], [], []
-        pos = 1
-        for sid, text in enumerate(self.s_text):
-            if self.s_field[sid] in _CJK_FIELDS and self.docs[self.s_doc[sid]] is not None:
-                starts.append(pos)
-                surfaces.append(sid)
-                parts.append(text)
-                pos += len(text) + 1
-        joined = _SEP + _SEP.join(parts) + _SEP
-        # One assignment per attribute: a reader may pair a new `joined` with old offsets only for an instant,
-        # and checks every candidate against its surface text before using it.
-        self.joined_starts, self.joined_surfaces, self.joined = starts, surfaces, joined
 
     def needs_rebuild(self) -> bool:
         added = sum(
             p.added_count
             for p in (self.en_words, self.def_zh, self.def_en, self.fuzzy_forms, self.fuzzy_pinyin, self.fuzzy_words)
         )
-        return self.dead > max(1000, self.live // 4) or added > max(200_000, 20 * self.live)
+        added_docs = len(self.alive) - self.slugs.base
+        return (
+            self.dead > max(1000, self.live // 4)
+            or added > max(200_000, 20 * self.live)
+            or added_docs > max(1000, self.live // 4)
+        )
 
-    # -- searching -----------------------------------------------------------------------------------------
+    # -- reading -------------------------------------------------------------------------------------------
+
+    def order(self, doc: int) -> tuple[int, ...] | tuple[int, int, str]:
+        """A sort key of the glossary's order, comparable across built and added concepts."""
+        if doc < self.slugs.base:
+            return (2 * self.rank[doc] + 1,)
+        key = (self.footnotes[doc], self.slugs.text(doc))
+        slugs, footnotes = self.slugs, self.footnotes
+        at = bisect.bisect_left(self.ordered, key, key=lambda d: (footnotes[d], slugs.text(d)))
+        return (2 * at, *key)
 
     def search(self, query: str, *, limit: int, kind: str | None, footnoted: bool | None) -> list[Hit]:
         ranker = _Ranker(self, limit, kind, footnoted)
         ranker.run(query)
         return ranker.top()
+
+
+def _rows(entries: Sequence[Entry], field_names: list[str], kind_names: list[str]) -> _Rows:
+    """The surface rows of many entries at once: each text kind folded in one pass over all of them, each
+    concept's strings deduplicated (a string is stored once per concept, under its first field in the order
+    written forms by field rank, pinyin, its ü-as-u spelling, initials, English rendering, alternatives)."""
+    codes = {name: code for code, name in enumerate(field_names)}
+
+    def code(field: str) -> int:
+        if field not in codes:
+            codes[field] = len(field_names)
+            field_names.append(field)
+        return codes[field]
+
+    kind_of = {name: i for i, name in enumerate(kind_names)}
+
+    def kind_code(kind: str) -> int:
+        if kind not in kind_of:
+            kind_of[kind] = len(kind_names)
+            kind_names.append(kind)
+        return kind_of[kind]
+
+    n = len(entries)
+    # Written forms, by field rank within a concept (stable).
+    written = form_keys([text for entry in entries for text in (entry.hans, *(f for f, _ in entry.forms))])
+    cjk_fields = np.fromiter(
+        (code(f) for entry in entries for f in ("hans", *(field for _, field in entry.forms))),
+        dtype=np.int64,
+    )
+    cjk_docs = np.repeat(np.arange(n), [1 + len(entry.forms) for entry in entries])
+    field_rank = np.array([_FIELD_RANK.get(name, 9) for name in field_names], dtype=np.int64)
+    order = np.lexsort((np.arange(len(written)), field_rank[cjk_fields], cjk_docs))
+    written = [written[i] for i in order.tolist()]
+    cjk_fields, cjk_docs = cjk_fields[order], cjk_docs[order]
+    # Pinyin: the key, its ü-as-u spelling where it has a ü (lü typed as lu, as many people do), the initials.
+    toneless = _toneless_many([entry.pinyin for entry in entries])
+    keys = _pinyin_of_toneless_many(toneless)
+    initials = _initials_of_toneless_many(toneless)
+    del toneless
+    py_texts: list[str] = []
+    py_fields: list[int] = []
+    py_docs: list[int] = []
+    pinyin_code, initials_code = codes["pinyin"], codes["initials"]
+    for doc, (key, initial) in enumerate(zip(keys, initials, strict=True)):
+        if "v" in key:
+            py_texts += (key, key.replace("v", "u"), initial)
+            py_fields += (pinyin_code, pinyin_code, initials_code)
+            py_docs += (doc, doc, doc)
+        else:
+            py_texts += (key, initial)
+            py_fields += (pinyin_code, initials_code)
+            py_docs += (doc, doc)
+    del keys, initials
+    # English renderings as their words joined by spaces.
+    en_raw = [text for entry in entries for text in (entry.en, *entry.en_alternatives)]
+    en_texts = _word_strings(en_raw)
+    del en_raw
+    en_code, alt_code = codes["en"], codes["en_alternatives"]
+    en_fields = [f for entry in entries for f in (en_code, *(alt_code for _ in entry.en_alternatives))]
+    en_docs = np.repeat(np.arange(n), [1 + len(entry.en_alternatives) for entry in entries])
+    # A string once per concept: the first of its (doc, hash) group in the order above, never an empty one.
+    classes = (written, py_texts, en_texts)
+    all_texts = [*written, *py_texts, *en_texts]
+    docs = np.concatenate([cjk_docs, np.asarray(py_docs, dtype=np.int64), en_docs])
+    hashes = _hashes(all_texts)
+    keep = np.fromiter(map(len, all_texts), dtype=np.int64, count=len(all_texts)) > 0
+    del all_texts
+    sequence = np.arange(len(hashes))  # classes are concatenated in the order they are preferred
+    order = np.lexsort((sequence, hashes, docs))
+    repeat = np.zeros(len(order), dtype=bool)
+    repeat[1:] = (docs[order][1:] == docs[order][:-1]) & (hashes[order][1:] == hashes[order][:-1])
+    keep[order[repeat]] = False
+    del order, repeat, hashes, sequence
+    out = []
+    at = 0
+    for texts, fields in zip(classes, (cjk_fields, np.asarray(py_fields), np.asarray(en_fields)), strict=True):
+        mask = keep[at : at + len(texts)]
+        rows = np.flatnonzero(mask)
+        out.append(
+            (
+                [texts[i] for i in rows.tolist()],
+                docs[at : at + len(texts)][rows],
+                np.asarray(fields, dtype=np.int64)[rows],
+            )
+        )
+        at += len(texts)
+    return _Rows(
+        slugs=[entry.slug for entry in entries],
+        kinds=[kind_code(entry.kind) for entry in entries],
+        footnotes=[_NO_FOOTNOTE if entry.footnote is None else entry.footnote for entry in entries],
+        cjk=out[0],
+        pinyin=out[1],
+        english=out[2],
+        definitions=form_keys([entry.definition_zh for entry in entries]),
+        definition_words=_word_postings([entry.definition_en for entry in entries], range(n)),
+    )
 
 
 class _Ranker:
@@ -664,28 +922,29 @@ class _Ranker:
     def __init__(self, state: _State, limit: int, kind: str | None, footnoted: bool | None) -> None:
         self.state = state
         self.limit = limit
-        self.kind = kind
+        self.kind = None if kind is None else state.kind_codes.get(kind, -1)
         self.footnoted = footnoted
         self.best: dict[int, tuple[float, str]] = {}
 
-    def _wanted(self, doc_id: int) -> _Doc | None:
-        doc = self.state.docs[doc_id] if 0 <= doc_id < len(self.state.docs) else None
-        if doc is None or doc_id in self.best:
-            return None
-        if self.kind is not None and doc.entry.kind != self.kind:
-            return None
-        if self.footnoted is not None and (doc.entry.footnote is not None) != self.footnoted:
-            return None
-        return doc
-
-    def _offer_surface(self, sid: int, score: float, matched: str | None = None) -> None:
+    def _wanted(self, doc_id: int) -> bool:
         state = self.state
-        doc_id = state.s_doc[sid]
-        if self._wanted(doc_id) is not None:
-            self.best[doc_id] = (round(score, 4), matched or state.s_field[sid])
+        if not 0 <= doc_id < len(state.alive) or not state.alive[doc_id] or doc_id in self.best:
+            return False
+        if self.kind is not None and state.kinds[doc_id] != self.kind:
+            return False
+        return self.footnoted is None or (state.footnotes[doc_id] != _NO_FOOTNOTE) == self.footnoted
+
+    def _live(self, table: _Column, sid: int) -> bool:
+        doc_id = table.docs[sid]
+        return 0 <= doc_id < len(self.state.alive) and bool(self.state.alive[doc_id])
+
+    def _offer_surface(self, table: _Column, sid: int, score: float, matched: str | None = None) -> None:
+        doc_id = table.docs[sid]
+        if self._wanted(doc_id):
+            self.best[doc_id] = (round(score, 4), matched or self.state.field_names[table.fields[sid]])
 
     def _offer_doc(self, doc_id: int, score: float, matched: str) -> None:
-        if self._wanted(doc_id) is not None:
+        if self._wanted(doc_id):
             self.best[doc_id] = (round(score, 4), matched)
 
     def _full(self) -> bool:
@@ -709,81 +968,80 @@ class _Ranker:
                 return
 
     def top(self) -> list[Hit]:
-        docs = self.state.docs
+        state = self.state
 
-        def rank(item: tuple[int, tuple[float, str]]) -> tuple[float, tuple[int, str]]:
-            doc = docs[item[0]]
-            return -item[1][0], doc.order if doc is not None else (1 << 31, "")
+        def rank(item: tuple[int, tuple[float, str]]) -> tuple[float, tuple[int, ...] | tuple[int, int, str]]:
+            return -item[1][0], state.order(item[0])
 
         chosen = heapq.nsmallest(self.limit, self.best.items(), key=rank)
-        hits = []
-        for doc_id, (score, matched) in chosen:
-            doc = docs[doc_id]
-            if doc is not None:
-                hits.append(Hit(doc.entry.slug, score, matched))
-        return hits
+        return [Hit(state.slugs.text(doc_id), score, matched) for doc_id, (score, matched) in chosen]
 
     # -- tiers ---------------------------------------------------------------------------------------------
 
     def _exact(self, query: str, q: str) -> None:
         state = self.state
+        cjk = state.cjk
         traditional = q != _without_script_folding(query)
-        for sid in state.exact.get(q, ()):
-            field = state.s_field[sid]
+        for sid in cjk.lookup(q):
+            field = state.field_names[cjk.fields[sid]]
             # A Traditional query equal to the headword's key was typed in a Traditional form: say so.
             matched = "hant" if field == "hans" and traditional else field
-            self._offer_surface(sid, 1.0 if field in ("hans", "hant") else 0.98, matched)
-        slug_doc = state.by_slug.get(query.strip())
+            self._offer_surface(cjk, sid, 1.0 if field in ("hans", "hant") else 0.98, matched)
+        slug_doc = state._doc_of(query.strip())
         if slug_doc is not None:
             self._offer_doc(slug_doc, 0.99, "slug")
 
     def _prefix_and_fragment(self, query: str, q: str) -> None:
         state = self.state
-        joined, starts, surfaces = state.joined, state.joined_starts, state.joined_surfaces
+        cjk = state.cjk
         traditional = q != _without_script_folding(query)
         found = 0
-        pos = joined.find(q)
-        while pos >= 0 and found < TIER_CAP:
-            i = bisect.bisect_right(starts, pos) - 1
-            if i >= 0:
-                sid = surfaces[i]
-                text = state.s_text[sid]
-                start = starts[i]
-                if joined.startswith(text, start) and q in text:
-                    found += 1
-                    field = state.s_field[sid]
-                    matched = "hant" if field == "hans" and traditional else field
-                    coverage = len(q) / len(text)
-                    if pos == start:
-                        self._offer_surface(sid, 0.85 + 0.0999 * coverage, matched)
-                    else:
-                        self._offer_surface(sid, 0.75 + 0.0999 * coverage, matched)
-            pos = joined.find(q, pos + 1)
+        for sid, prefix in cjk.occurrences(q):
+            if found >= TIER_CAP:
+                break
+            if not self._live(cjk, sid):
+                continue
+            found += 1
+            field = state.field_names[cjk.fields[sid]]
+            matched = "hant" if field == "hans" and traditional else field
+            coverage = len(q) / len(cjk.text(sid))
+            self._offer_surface(cjk, sid, (0.85 if prefix else 0.75) + 0.0999 * coverage, matched)
         # Prefixes must outrank fragments even when the cap cut the scan short: both were scored in place.
 
     def _pinyin(self, query: str, q: str) -> None:
         if _CJK.search(q):
             return
         state = self.state
+        table = state.pinyin
         for key in _pinyin_variants(query):
-            for sid in state.pinyin_exact.get(key, ()):
-                field = state.s_field[sid]
-                self._offer_surface(sid, 0.74 if field == "pinyin" else 0.72, field)
+            for sid in table.lookup(key):
+                field = state.field_names[table.fields[sid]]
+                self._offer_surface(table, sid, 0.74 if field == "pinyin" else 0.72, field)
         if self._full():
             return
         for key in _pinyin_variants(query):
             if len(key) < 2:
                 continue
-            pinyin_sorted = state.pinyin_sorted
-            i = bisect.bisect_left(pinyin_sorted, (key, -1))
             taken = 0
-            while i < len(pinyin_sorted) and taken < TIER_CAP:
-                text, sid = pinyin_sorted[i]
-                if not text.startswith(key):
+            for text, sid in self._pinyin_from(key):
+                if taken >= TIER_CAP or not text.startswith(key):
                     break
+                if not self._live(table, sid):
+                    continue
                 taken += 1
-                self._offer_surface(sid, 0.60 + 0.0999 * len(key) / len(text), "pinyin")
-                i += 1
+                self._offer_surface(table, sid, 0.60 + 0.0999 * len(key) / len(text), "pinyin")
+
+    def _pinyin_from(self, key: str) -> Iterable[tuple[str, int]]:
+        """The pinyin rows from the first whose text is not below `key`, in (text, row) order."""
+        state = self.state
+        table, ordered = state.pinyin, state.pinyin_sorted
+        i = bisect.bisect_left(ordered, key, key=table.text)
+        built = ((table.text(sid), sid) for sid in itertools.islice(ordered, i, None))
+        added = state.pinyin_added
+        if not added:
+            return built
+        j = bisect.bisect_left(added, (key, -1))
+        return heapq.merge(built, itertools.islice(added, j, None))
 
     def _english(self, query: str, q: str) -> None:
         query_words = content_words(query)
@@ -793,6 +1051,7 @@ class _Ranker:
 
     def _english_words(self, query_words: list[str], *, fuzzy: bool) -> None:
         state = self.state
+        table = state.english
         postings: list[npt.NDArray[np.int64]] = []
         exact_words = True
         for n, word in enumerate(query_words):
@@ -811,11 +1070,11 @@ class _Ranker:
                 return
         phrase = " ".join(query_words)
         for sid in candidates[:TIER_CAP].tolist():
-            text = state.s_text[sid]
+            text = table.text(sid)
             length = len(content_words(text))
             coverage = min(1.0, len(query_words) / max(1, length))
             if fuzzy:
-                self._offer_surface(sid, 0.10 + 0.09 * coverage, state.s_field[sid] + "~")
+                self._offer_surface(table, sid, 0.10 + 0.09 * coverage, state.field_names[table.fields[sid]] + "~")
                 continue
             score = 0.45 + 0.12 * coverage
             if exact_words:
@@ -824,7 +1083,7 @@ class _Ranker:
                 score += 0.01
             if " ".join(content_words(text)) == phrase:
                 score = 0.5999
-            self._offer_surface(sid, score)
+            self._offer_surface(table, sid, score)
 
     def _word_prefix(self, word: str) -> npt.NDArray[np.int64]:
         vocabulary = self.state.vocabulary
@@ -843,9 +1102,9 @@ class _Ranker:
             for ids in postings[1:]:
                 candidates = np.intersect1d(candidates, ids, assume_unique=True)
             taken = 0
+            definitions, alive = state.definitions, state.alive
             for doc_id in candidates.tolist():
-                definition = state.folded_definitions.get(doc_id)
-                if definition is not None and q in definition:
+                if doc_id < len(alive) and alive[doc_id] and q in definitions.text(doc_id):
                     self._offer_doc(doc_id, 0.40, "definition.zh")
                     taken += 1
                     if taken >= TIER_CAP:
@@ -865,11 +1124,11 @@ class _Ranker:
         state = self.state
         if _CJK.search(q):
             if len(q) >= 3:
-                self._fuzzy_in(state.fuzzy_forms, q, 0.25)
+                self._fuzzy_in(state.cjk, state.fuzzy_forms, q, 0.25)
             return
         for key in _pinyin_variants(query):
             if len(key) >= 4:
-                self._fuzzy_in(state.fuzzy_pinyin, key, 0.22)
+                self._fuzzy_in(state.pinyin, state.fuzzy_pinyin, key, 0.22)
         if self._full():
             return
         query_words = content_words(query)
@@ -887,17 +1146,19 @@ class _Ranker:
         if changed:
             self._english_words(corrected, fuzzy=True)
 
-    def _fuzzy_in(self, postings: _Postings, key: str, score: float) -> None:
+    def _fuzzy_in(self, table: _Column, postings: _Pairs, key: str, score: float) -> None:
         state = self.state
         sids: set[int] = set()
         for variant in _neighbourhood(key):
-            sids.update(postings.get(variant).tolist())
+            sids.update(postings.get(variant))
             if len(sids) > TIER_CAP:
                 break
         for sid in sorted(sids):
-            if sid < len(state.s_text) and within_one_edit(key, state.s_text[sid]):
-                field = state.s_field[sid]
-                self._offer_surface(sid, score - 0.01 * (len(state.s_text[sid]) != len(key)), field + "~")
+            if sid < len(table):
+                text = table.text(sid)
+                if within_one_edit(key, text):
+                    field = state.field_names[table.fields[sid]]
+                    self._offer_surface(table, sid, score - 0.01 * (len(text) != len(key)), field + "~")
 
     def _corrections(self, word: str) -> list[str]:
         """Vocabulary words one edit away from `word`, the most similar first."""
@@ -905,7 +1166,7 @@ class _Ranker:
         word_list = state.word_list
         ids: set[int] = set()
         for variant in _neighbourhood(word):
-            ids.update(state.fuzzy_words.get(variant).tolist())
+            ids.update(state.fuzzy_words.get(variant))
         found = {word_list[i] for i in ids if i < len(word_list) and within_one_edit(word, word_list[i])}
         return sorted(found, key=lambda w: (abs(len(w) - len(word)), w))
 
