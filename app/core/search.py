@@ -33,6 +33,8 @@ dead until enough garbage accumulates to rebuild.
 from __future__ import annotations
 
 import bisect
+import ctypes
+import functools
 import gc
 import heapq
 import itertools
@@ -45,7 +47,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from app.core.normalize import FoldedText, fold
+from app.core.normalize import _tables as normalize_tables
+from app.core.normalize import fold, fold_char
 from app.core.pinyin import strip_tones
 
 MAX_LIMIT = 100
@@ -113,13 +116,64 @@ def form_key(text: str) -> str:
 
 
 def form_keys(texts: Sequence[str]) -> list[str]:
-    """`form_key` of many texts (definitions: long), folded in one vectorised pass over them all."""
-    if len(texts) < 50 or any(_SEP in t for t in texts):
-        return [form_key(t) for t in texts]
-    folded = FoldedText(_SEP.join(texts)).folded.split(_SEP)
-    if len(folded) != len(texts):  # no code point folds to the separator; stay exact should one ever do
-        return [form_key(t) for t in texts]
-    return ["".join(f.split()) for f in folded]
+    """`form_key` of many texts, folded a chunk of them at a time in one vectorised pass."""
+    out: list[str] = []
+    for chunk in _form_key_chunks(texts):
+        out += chunk.split(_SEP)
+    return out
+
+
+@functools.cache
+def _key_tables() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """`normalize`'s fold table with, for every code point below its limit, whether a key drops it (it folds
+    to nothing or to whitespace) and whether it folds to several code points (those texts go one by one)."""
+    table, irregular = normalize_tables()
+    spaces = np.array([cp for cp in range(0x3001) if chr(cp).isspace()], dtype=np.uint32)
+    drop = np.isin(table, spaces) & ~irregular
+    expand = np.zeros(len(table), dtype=np.bool_)
+    for cp in np.flatnonzero(irregular).tolist():
+        if "".join(fold_char(chr(cp)).split()):
+            expand[cp] = True
+        else:
+            drop[cp] = True
+    return table, drop, expand
+
+
+def _fold_key_joined(joined: str) -> str:
+    """`form_key` of a string as one NumPy pass (`joined` holds many texts between separators, which stay);
+    the few code points that fold to several (Ⅱ → ii) are spliced in afterwards."""
+    table, drop, expand = _key_tables()
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    inside = codes < len(table)
+    clipped = np.where(inside, codes, 0)
+    keep = ~drop[clipped]
+    text = np.where(inside, table[clipped], codes)[keep].tobytes().decode("utf-32-le", "surrogatepass")
+    expanding = np.flatnonzero(expand[clipped]).tolist()
+    if not expanding:
+        return text
+    at_output = np.cumsum(keep) - 1  # where each kept code point lands in `text`
+    pieces, previous = [], 0
+    for position in expanding:
+        landed = int(at_output[position])
+        pieces += (text[previous:landed], "".join(fold_char(joined[position]).split()))
+        previous = landed + 1
+    pieces.append(text[previous:])
+    return "".join(pieces)
+
+
+def _form_key_chunks(texts: Sequence[str]) -> list[str]:
+    """`form_key` of every text, `_CHUNK` texts at a time, each chunk's keys joined by the separator (for the
+    definitions: one joined string of them all, without a Python string per definition on the way)."""
+    out = []
+    for at in range(0, len(texts), _CHUNK):
+        chunk = texts[at : at + _CHUNK]
+        folded = None
+        if len(chunk) >= 50 and not any(_SEP in t for t in chunk):
+            folded = _fold_key_joined(_SEP.join(chunk))
+            if folded.count(_SEP) != len(chunk) - 1:  # nothing folds to the separator; stay exact should it
+                folded = None
+        out.append(_SEP.join(map(form_key, chunk)) if folded is None else folded)
+    return out
 
 
 def pinyin_key(text: str) -> str:
@@ -167,7 +221,7 @@ def _toneless_many(texts: Sequence[str]) -> list[str]:
 _NOT_ALNUM_OR_SEP = re.compile(r"[^a-z0-9\x00]")
 _NOT_WORD = re.compile(r"[^a-z0-9\x00]+")
 _OTHER_THAN_TOKEN = re.compile(r"[^a-z0-9\s\x00]")
-_LETTER_TOKEN = re.compile(r"(?<![a-z0-9])([a-z])[a-z]*(?![a-z0-9])")
+_AFTER_INITIAL = re.compile(r"(?<=(?<![a-z0-9])[a-z])[a-z]+(?![a-z0-9])")  # a letters-only token but its first
 _SPACES = re.compile(r"\s+")
 
 
@@ -178,9 +232,34 @@ def _joined_or_none(texts: Sequence[str]) -> str | None:
     return _SEP.join(texts)
 
 
+_ASCII_ALNUM = np.zeros(256, dtype=np.bool_)
+_ASCII_ALNUM[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)] = True
+_ASCII_SPACE = np.array([chr(c).isspace() for c in range(256)], dtype=np.bool_)
+
+
+def _shifted(mask: npt.NDArray[np.bool_], by: int) -> npt.NDArray[np.bool_]:
+    """mask[i - by] at i (False where that is outside)."""
+    out = np.zeros_like(mask)
+    if by > 0:
+        out[by:] = mask[:-by]
+    else:
+        out[:by] = mask[-by:]
+    return out
+
+
 def _pinyin_of_toneless_many(texts: Sequence[str]) -> list[str]:
-    """`_pinyin_of_toneless` of many texts, by two regex passes over them all (a separator stops every match)."""
+    """`_pinyin_of_toneless` of many texts: for ASCII (nearly always) one NumPy pass over them all, else two
+    regex passes (a separator stops every match either way)."""
     joined = _joined_or_none(texts)
+    if joined is not None and joined.isascii():
+        codes = np.frombuffer(joined.replace("u:", "v").encode("ascii"), dtype=np.uint8)
+        codes = codes[_ASCII_ALNUM[codes] | (codes == 0)]
+        letter = (codes >= ord("a")) & (codes <= ord("z"))
+        digit = (codes >= ord("0")) & (codes <= ord("9"))
+        tone = (codes >= ord("1")) & (codes <= ord("5")) & _shifted(letter, 1) & ~_shifted(digit, -1)
+        out = codes[~tone].tobytes().decode("ascii").split(_SEP)
+        if len(out) == len(texts):
+            return out
     if joined is not None:
         out = _TONE_DIGIT.sub("", _NOT_ALNUM_OR_SEP.sub("", joined.replace("u:", "v"))).split(_SEP)
         if len(out) == len(texts):
@@ -192,8 +271,24 @@ def _initials_of_toneless_many(texts: Sequence[str]) -> list[str]:
     """`_initials_of_toneless` of many texts: within each whitespace-separated token only letters and digits
     stay, a token of letters only becomes its first letter, and the whitespace goes."""
     joined = _joined_or_none(texts)
+    if joined is not None and joined.isascii():
+        codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        boundary = _ASCII_SPACE[codes] | (codes == 0)
+        starts = ~boundary & ~_shifted(~boundary, 1)  # the first character of each token
+        token = np.cumsum(starts) - 1
+        kept = _ASCII_ALNUM[codes]  # what stays of a token
+        digit = kept & (codes <= ord("9"))
+        has_digit = np.bincount(token[digit], minlength=int(starts.sum())) > 0
+        positions = np.flatnonzero(kept)
+        owner = token[positions]
+        later = np.zeros(len(positions), dtype=np.bool_)  # a kept character after the first of its token
+        later[1:] = owner[1:] == owner[:-1]
+        kept[positions[later & ~has_digit[owner]]] = False  # a token of letters only: its first letter
+        out = codes[kept | (codes == 0)].tobytes().decode("ascii").split(_SEP)
+        if len(out) == len(texts):
+            return out
     if joined is not None:
-        out = _SPACES.sub("", _LETTER_TOKEN.sub(r"\1", _OTHER_THAN_TOKEN.sub("", joined))).split(_SEP)
+        out = _SPACES.sub("", _AFTER_INITIAL.sub("", _OTHER_THAN_TOKEN.sub("", joined))).split(_SEP)
         if len(out) == len(texts):
             return out
     return [_initials_of_toneless(t) for t in texts]
@@ -247,12 +342,26 @@ def within_one_edit(a: str, b: str) -> bool:
 # --- inverted index over int64 keys ----------------------------------------------------------------------
 
 _IntArray = npt.NDArray[np.int64]
+_U64 = npt.NDArray[np.uint64]
+_LOW32 = 0xFFFFFFFF
+
+
+def _distinct(values: _U64) -> _U64:
+    """`values` sorted (in place) without repeats (np.unique hashes, which is slower for large arrays)."""
+    values.sort()
+    if len(values) < 2:
+        return values
+    repeat = values[1:] == values[:-1]
+    return values[np.concatenate([[True], ~repeat])] if repeat.any() else values
+
+
 _EMPTY = np.empty(0, dtype=np.int64)
 
 
 class _Postings:
     """int64 key → ascending int ids, in compressed rows: the distinct keys sorted, where each key's ids start,
-    the ids (int32); built in bulk, with a dictionary of later additions beside them."""
+    the ids (int32, or uint16 where the caller chose it); built in bulk, with a dictionary of later additions
+    beside them."""
 
     __slots__ = ("_added", "_ids", "_keys", "_starts", "added_count")
 
@@ -265,13 +374,22 @@ class _Postings:
         starts = np.flatnonzero(first)
         self._keys: _IntArray = keys[starts]
         self._starts: _IntArray = np.append(starts, len(keys)).astype(np.int64)
-        self._ids = ids.astype(np.int32)
+        self._ids = ids if ids.dtype == np.uint16 else ids.astype(np.int32)  # two bytes where they fit
         self._added: dict[int, list[int]] = {}
         self.added_count = 0
 
     def add(self, key: int, id_: int) -> None:
         self._added.setdefault(key, []).append(id_)
         self.added_count += 1
+
+    @classmethod
+    def of_rows(cls, keys: _IntArray, counts: _IntArray, ids: npt.NDArray[np.int32]) -> _Postings:
+        """From the distinct keys (sorted), how many ids each has (at least one), and the ids row by row."""
+        postings = cls()
+        postings._keys = keys
+        postings._starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        postings._ids = ids
+        return postings
 
     def compacted(self, remap: _IntArray) -> _Postings:
         """The same postings, additions merged, with every id renumbered by `remap` (dropped where it is < 0)."""
@@ -348,46 +466,52 @@ def _fuzzy_postings(texts: Sequence[str], ids: Sequence[int]) -> _Postings:
     return _Postings(keys, owners)
 
 
+_CHUNK = 10_240  # texts per NumPy pass in a build (the temporaries stay a few megabytes); 5 * 2**11
+
+
 def _bigram_keys(text: str) -> set[int]:
     return {ord(text[i]) << 21 | ord(text[i + 1]) for i in range(len(text) - 1)}
 
 
-def _bigram_postings(texts: Sequence[str]) -> _Postings:
-    """The bigram index of many texts at once, in NumPy: a Python loop over every bigram of 100,000
-    definitions would take longer than the whole rest of the build. Texts go in chunks, so the temporary
-    arrays stay a few megabytes however long the definitions are."""
-    if not texts:
+def _block_size(count: int) -> int:
+    """Texts per block of the definitions' bigram index: the fewest (a power of two) that keep block numbers
+    below 2**16, so a posting is two bytes (one text per block up to 65,536 texts, two up to 131,072 …)."""
+    return 1 << max(0, (count - 1) >> 16).bit_length()
+
+
+def _bigram_blocks(chunks: Sequence[str], block_size: int) -> _Postings:
+    """Bigram → the blocks of `block_size` consecutive texts in which it occurs, for texts given as chunks of
+    `_CHUNK` texts joined by the separator (a block lies in one chunk). Every candidate is checked with
+    `str.find` anyway. Built in NumPy a chunk at a time, so the temporaries stay a few megabytes; the
+    distinct pairs of all chunks are the only large one (8 bytes a pair, 7.5 M pairs at 100,000 definitions)."""
+    blocks = (len(chunks) * _CHUNK + block_size - 1) // block_size
+    bits = max(1, blocks.bit_length())
+    buffer = np.empty(sum(map(len, chunks)), dtype=np.int64)  # no more pairs than characters
+    filled = 0
+    sep = ord(_SEP)
+    for c, chunk in enumerate(chunks):
+        codes = np.frombuffer(chunk.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        if len(codes) < 2:
+            continue
+        is_sep = codes == sep
+        block = (c * _CHUNK + np.cumsum(is_sep[:-1])) // block_size  # the block of each bigram's first character
+        keep = ~(is_sep[:-1] | is_sep[1:])
+        packed = ((codes[:-1] << 21 | codes[1:]) << bits | block)[keep]
+        del codes, is_sep, block, keep
+        packed = _distinct(packed.view(np.uint64)).view(np.int64)
+        buffer[filled : filled + len(packed)] = packed
+        filled += len(packed)
+    if not filled:
         return _Postings()
-    bits = max(1, (len(texts) - 1).bit_length())
-    chunks: list[tuple[_IntArray, _IntArray]] = []
-    for at in range(0, len(texts), _BIGRAM_CHUNK):
-        chunk = list(enumerate(texts[at : at + _BIGRAM_CHUNK], at))
-        ids = np.fromiter((i for i, _ in chunk), dtype=np.int64, count=len(chunk))
-        joined = _SEP.join(t for _, t in chunk)
-        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
-        lengths = np.fromiter((len(t) + 1 for _, t in chunk), dtype=np.int64, count=len(chunk))
-        owner = np.repeat(ids, lengths)[: len(codes)]
-        keep = (codes[:-1] != ord(_SEP)) & (codes[1:] != ord(_SEP))
-        keys = (codes[:-1] << 21 | codes[1:])[keep]
-        chunks.append((keys, owner[:-1][keep]))
-    if 42 + bits <= 63:  # (bigram, owner) packed into one int64: one sort and dedupe instead of a lexsort
-        packed = np.concatenate([keys << bits | owner for keys, owner in chunks])
-        chunks.clear()
-        packed.sort()  # (np.unique is many times slower here than sort and compare)
-        first = np.ones(len(packed), dtype=bool)
-        first[1:] = packed[1:] != packed[:-1]
-        packed = packed[first]
-        return _Postings(packed >> bits, packed & ((1 << bits) - 1), presorted=True)
-    keys = np.concatenate([k for k, _ in chunks])
-    owner = np.concatenate([o for _, o in chunks])
-    order = np.lexsort((owner, keys))
-    keys, owner = keys[order], owner[order]
-    first = np.ones(len(keys), dtype=bool)
-    first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
-    return _Postings(keys[first], owner[first], presorted=True)
-
-
-_BIGRAM_CHUNK = 10_000
+    packed = buffer[:filled]
+    packed.sort()  # no pair repeats across chunks: a block lies in one chunk
+    ids = np.empty(filled, dtype=np.uint16 if blocks <= 1 << 16 else np.int32)
+    for at in range(0, filled, 1 << 20):  # in slices: no second array of the buffer's size
+        ids[at : at + (1 << 20)] = packed[at : at + (1 << 20)] & ((1 << bits) - 1)
+    packed >>= bits
+    index = _Postings(packed, ids, presorted=True)
+    del packed, buffer
+    return index
 
 
 def _word_keys(text: str) -> set[int]:
@@ -404,19 +528,20 @@ def _text_hash(text: str) -> int:
 
 
 _MASK = (1 << 64) - 1
-_WORD_CHUNK = 10_000
+_WORD_CHUNK = 2_048  # texts (definitions: long) per NumPy pass
 
 
 def _word_postings(texts: Sequence[str], ids: Sequence[int]) -> _Postings:
     """Word (`_text_hash`) → the ids of the texts holding it, for many texts at once: the words of each text
     are what `words` finds, segmented and hashed in NumPy rather than one Python string per word."""
-    hashes: list[_IntArray] = []
-    owners: list[_IntArray] = []
     id_array = np.asarray(ids, dtype=np.int64)
     sep = ord(_SEP)
+    numbers: dict[int, int] = {}  # word hash → a number, in order of first sight
+    parts: list[_U64] = []  # per chunk: (number << 32 | id), each pair once
     for at in range(0, len(texts), _WORD_CHUNK):
         chunk = [(t.lower() if t.isascii() else fold(t)).replace(_SEP, " ") for t in texts[at : at + _WORD_CHUNK]]
         codes = np.frombuffer(_SEP.join(chunk).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        del chunk
         text_of_char = np.cumsum(codes == sep)
         is_word = ((codes >= ord("a")) & (codes <= ord("z"))) | ((codes >= ord("0")) & (codes <= ord("9")))
         edges = np.flatnonzero(np.diff(np.concatenate([[False], is_word, [False]]).astype(np.int8)))
@@ -426,29 +551,46 @@ def _word_postings(texts: Sequence[str], ids: Sequence[int]) -> _Postings:
         chars = np.flatnonzero(is_word)
         word_of_char = np.repeat(np.arange(len(starts)), lengths)
         weighted = codes[chars].astype(np.uint64) * _powers(int(lengths.max()))[chars - starts[word_of_char]]
+        del chars, word_of_char, is_word
         running = np.cumsum(weighted, dtype=np.uint64)
         ends = np.cumsum(lengths)
-        hashes.append((running[ends - 1] - (running - weighted)[ends - lengths]).view(np.int64))
-        owners.append(id_array[at + text_of_char[starts]])
-    if not hashes:
+        hashes = (running[ends - 1] - (running - weighted)[ends - lengths]).view(np.int64)
+        del running, weighted
+        owners = id_array[at + text_of_char[starts]].astype(np.uint64)
+        # The chunk's distinct words (a few thousand) numbered through the dictionary, not one Python int a word.
+        order = np.argsort(hashes, kind="stable")
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = hashes[order][1:] != hashes[order][:-1]
+        group = np.empty(len(order), dtype=np.int64)
+        group[order] = np.cumsum(first) - 1
+        distinct = hashes[order][first].tolist()
+        number = np.fromiter((numbers.setdefault(h, len(numbers)) for h in distinct), dtype=np.uint64)
+        parts.append(_distinct(number[group] << np.uint64(32) | owners))
+    if not parts:
         return _Postings()
-    keys = np.concatenate(hashes)
-    hashes.clear()
-    ids = np.concatenate(owners)
-    owners.clear()
-    order = np.lexsort((ids, keys))  # (np.unique with an inverse is many times slower)
-    keys, ids = keys[order], ids[order]
-    del order
-    first = np.ones(len(keys), dtype=bool)  # each (word, text) pair once
-    first[1:] = (keys[1:] != keys[:-1]) | (ids[1:] != ids[:-1])
-    return _Postings(keys[first], ids[first], presorted=True)
+    # Renumber the words in the order of their hashes, so the rows come out sorted by hash.
+    hash_of = np.fromiter(numbers, dtype=np.int64, count=len(numbers))
+    by_hash = np.argsort(hash_of)
+    rank = np.empty(len(by_hash), dtype=np.uint64)
+    rank[by_hash] = np.arange(len(by_hash), dtype=np.uint64)
+    packed = np.empty(sum(map(len, parts)), dtype=np.uint64)
+    at = 0
+    for part in parts:
+        packed[at : at + len(part)] = rank[part >> np.uint64(32)] << np.uint64(32) | (part & np.uint64(_LOW32))
+        at += len(part)
+    parts.clear()
+    packed.sort()
+    counts = np.zeros(len(by_hash), dtype=np.int64)
+    ids = np.empty(len(packed), dtype=np.int32)
+    for at in range(0, len(packed), 1 << 20):  # in slices: no second array of the pairs' size
+        piece = packed[at : at + (1 << 20)]
+        counts += np.bincount((piece >> np.uint64(32)).astype(np.int64), minlength=len(by_hash))
+        ids[at : at + len(piece)] = piece & np.uint64(_LOW32)
+    del packed
+    return _Postings.of_rows(hash_of[by_hash], counts, ids)
 
 
 # --- columnar tables -------------------------------------------------------------------------------------
-
-_LOW32 = 0xFFFFFFFF
-_U64 = npt.NDArray[np.uint64]
-_CHUNK = 10_000  # texts per NumPy pass in a build: the temporaries stay a few megabytes
 
 
 class _Pairs:
@@ -464,29 +606,26 @@ class _Pairs:
         self.added_count = 0
 
     @classmethod
-    def of(cls, parts: Iterable[tuple[npt.NDArray[np.integer], npt.NDArray[np.integer]]]) -> _Pairs:
-        """From (keys, ids) arrays (keys of any width: their low 32 bits count; ids below 2**32)."""
-        packed = [
-            (keys.astype(np.int64, copy=False).view(np.uint64) & np.uint64(_LOW32)) << np.uint64(32)
-            | ids.astype(np.uint64)
-            for keys, ids in parts
-        ]
-        if not packed:
-            return cls()
-        out = np.concatenate(packed) if len(packed) > 1 else packed[0]
-        packed.clear()
-        out.sort()
-        if len(out) > 1:  # a pair twice (equal neighbours, hash collisions): keep it once
-            repeated = out[1:] == out[:-1]
-            if repeated.any():
-                out = out[np.concatenate([[True], ~repeated])]
-        return cls(out)
+    def of(cls, parts: Iterable[tuple[npt.NDArray[np.integer], npt.NDArray[np.integer]]], capacity: int) -> _Pairs:
+        """From (keys, ids) arrays (keys of any width: their low 32 bits count; ids below 2**32), at most
+        `capacity` pairs in all: they go straight into one buffer, never a second copy of them all."""
+        out = np.empty(capacity, dtype=np.uint64)
+        at = 0
+        for keys, ids in parts:
+            n = len(keys)
+            out[at : at + n] = (keys.astype(np.int64, copy=False).view(np.uint64) & np.uint64(_LOW32)) << np.uint64(
+                32
+            ) | ids.astype(np.uint64)
+            at += n
+        # A pair twice (hash collisions): keep it once. The copy is the size of the pairs, not of the buffer.
+        return cls(_distinct(out[:at]).copy() if at < capacity else _distinct(out))
 
     @classmethod
     def neighbourhoods(cls, texts: Sequence[str], ids: Sequence[int]) -> _Pairs:
-        return cls.of(
-            _neighbourhoods(texts[at : at + _CHUNK], ids[at : at + _CHUNK]) for at in range(0, len(texts), _CHUNK)
-        )
+        """The typo neighbourhoods of `texts` (as `_neighbourhoods`), `_CHUNK` texts at a time."""
+        capacity = len(texts) + sum(map(len, texts))  # each text, and each text with one character deleted
+        chunks = range(0, len(texts), _CHUNK)
+        return cls.of((_neighbourhoods(texts[at : at + _CHUNK], ids[at : at + _CHUNK]) for at in chunks), capacity)
 
     def add(self, key: int, id_: int) -> None:
         self._added.setdefault(key & _LOW32, []).append(id_)
@@ -528,7 +667,7 @@ class _Column:
         self.starts = array("q", starts.tobytes())
         self.docs = array("i", np.asarray(docs, dtype=np.int32).tobytes())
         self.fields = array("B", np.asarray(fields, dtype=np.uint8).tobytes())
-        self.exact = _Pairs.of([(_hashes(texts), np.arange(len(texts)))])
+        self.exact = _Pairs.of([(_hashes(texts), np.arange(len(texts)))], len(texts))
         self.added: list[str] = []
         self.added_joined = _SEP
         self.added_starts: list[int] = []  # where each added text starts in added_joined
@@ -584,6 +723,30 @@ class _Column:
         return texts, out, fields
 
 
+class _Joined:
+    """Many texts (the folded definitions) as one string between separators with int64 offsets, so the texts
+    of a range are one `str.find`; the texts added since in a list."""
+
+    __slots__ = ("added", "base", "joined", "starts")
+
+    def __init__(self, chunks: Sequence[str], count: int) -> None:
+        """From chunks of texts joined by the separator, `count` texts in all."""
+        self.base = count
+        self.joined = _SEP + _SEP.join(chunks) + _SEP if count else _SEP
+        starts = np.ones(count + 1, dtype=np.int64)
+        if count:
+            lengths = np.concatenate([np.fromiter(map(len, chunk.split(_SEP)), dtype=np.int64) for chunk in chunks])
+            np.cumsum(lengths + 1, out=starts[1:])
+            starts[1:] += 1
+        self.starts = array("q", starts.tobytes())
+        self.added: list[str] = []
+
+    def text(self, i: int) -> str:
+        if i < self.base:
+            return self.joined[self.starts[i] : self.starts[i + 1] - 1]
+        return self.added[i - self.base]
+
+
 # --- the index -------------------------------------------------------------------------------------------
 
 # What a stored surface string is, by the kind of index it sits in.
@@ -591,6 +754,22 @@ _CJK_FIELDS = ("hans", "alias", "hant")
 _FIELD_RANK = {field: rank for rank, field in enumerate(_CJK_FIELDS)}
 _ENGLISH_FIELDS = ("en", "en_alternatives")
 _NO_FOOTNOTE = 1 << 30  # sorts after every footnote
+
+
+def _release_free_memory() -> None:
+    """Give the heap memory freed by a build's temporaries back to the system (glibc keeps it otherwise, and
+    the process's resident size stays at the build's peak). Elsewhere: nothing to do."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
 
 
 class SearchIndex:
@@ -615,6 +794,7 @@ class SearchIndex:
         finally:
             if enabled:
                 gc.enable()
+            _release_free_memory()
 
     def __len__(self) -> int:
         return self._state.live
@@ -655,8 +835,25 @@ class _Rows:
     cjk: tuple[list[str], _IntArray, _IntArray]  # (texts, docs, field codes)
     pinyin: tuple[list[str], _IntArray, _IntArray]
     english: tuple[list[str], _IntArray, _IntArray]
-    definitions: list[str]  # folded Chinese definitions
-    definition_words: _Postings  # word → docs, of the English definitions
+    definitions: _Definitions
+
+
+@dataclass(slots=True)
+class _Definitions:
+    """The definitions' tables, built before the surface rows so that their temporaries (the bigram pairs, the
+    largest of a build) never coexist with those of the rows."""
+
+    texts: _Joined  # the folded Chinese definitions
+    block: int  # definitions per block of `zh`
+    zh: _Postings  # bigram → blocks of the built definitions
+    en: _Postings  # word → concepts, of the English definitions
+
+    @classmethod
+    def of(cls, chunks: list[str], count: int, en: _Postings) -> _Definitions:
+        """From the folded Chinese definitions as `_form_key_chunks` gives them."""
+        block = _block_size(count)
+        zh = _bigram_blocks(chunks, block)
+        return cls(_Joined(chunks, count), block, zh, en)
 
 
 class _State:
@@ -675,7 +872,10 @@ class _State:
         self.live = n
         self.dead = 0
         # The glossary's order (footnoted first by number, then by slug) of the built concepts as a rank.
-        self.ordered = sorted(range(n), key=lambda d: (rows.footnotes[d], rows.slugs[d]))
+        by_slug = np.array(sorted(range(n), key=rows.slugs.__getitem__), dtype=np.int64)
+        footnotes = np.asarray(rows.footnotes, dtype=np.int64)
+        self.ordered = array("i", by_slug[np.argsort(footnotes[by_slug], kind="stable")].astype(np.int32).tobytes())
+        del by_slug, footnotes
         rank = np.empty(n, dtype=np.int32)
         rank[np.asarray(self.ordered, dtype=np.int64)] = np.arange(n, dtype=np.int32)
         self.rank = array("i", rank.tobytes())
@@ -705,9 +905,11 @@ class _State:
         long_words = [word_id for word_id, word in enumerate(self.word_list) if len(word) >= 4]
         self.fuzzy_words = _Pairs.neighbourhoods([self.word_list[i] for i in long_words], long_words)
         # Definitions: folded Chinese ones joined (a bigram index finds the candidates), English ones by word.
-        self.definitions = _Column(rows.definitions, np.arange(n), np.zeros(n, dtype=np.uint8))
-        self.def_zh = _bigram_postings(rows.definitions)
-        self.def_en = rows.definition_words
+        self.definitions = rows.definitions.texts
+        self.def_block = rows.definitions.block
+        self.def_zh = rows.definitions.zh
+        self.def_zh_added: dict[int, list[int]] = {}  # bigram → definitions added since
+        self.def_en = rows.definitions.en
 
     # -- building ------------------------------------------------------------------------------------------
 
@@ -731,8 +933,14 @@ class _State:
             cjk=self.cjk.live_rows(remap),
             pinyin=self.pinyin.live_rows(remap),
             english=self.english.live_rows(remap),
-            definitions=[self.definitions.text(d) for d in live],
-            definition_words=self.def_en.compacted(remap),
+            definitions=_Definitions.of(
+                [
+                    _SEP.join(self.definitions.text(d) for d in live[at : at + _CHUNK])
+                    for at in range(0, len(live), _CHUNK)
+                ],
+                len(live),
+                self.def_en.compacted(remap),
+            ),
         )
         return _State(rows, self.field_names, self.kind_names)
 
@@ -750,7 +958,8 @@ class _State:
         doc = len(self.alive)
         self.kinds.append(rows.kinds[0])
         self.footnotes.append(rows.footnotes[0])
-        self.definitions.append(doc, 0, rows.definitions[0])
+        folded_definition = rows.definitions.texts.text(0)
+        self.definitions.added.append(folded_definition)
         self.alive.append(1)
         self.slugs.append(doc, 0, entry.slug)
         self.live += 1
@@ -772,8 +981,8 @@ class _State:
             self.vocabulary_set.update(text.split())
             for key in _word_keys(text):
                 self.en_words.add(key, sid)
-        for key in _bigram_keys(rows.definitions[0]):
-            self.def_zh.add(key, doc)
+        for key in _bigram_keys(folded_definition):
+            self.def_zh_added.setdefault(key, []).append(doc)
         for key in _word_keys(entry.definition_en):
             self.def_en.add(key, doc)
         for word in sorted(new_words):
@@ -793,9 +1002,8 @@ class _State:
 
     def needs_rebuild(self) -> bool:
         added = sum(
-            p.added_count
-            for p in (self.en_words, self.def_zh, self.def_en, self.fuzzy_forms, self.fuzzy_pinyin, self.fuzzy_words)
-        )
+            p.added_count for p in (self.en_words, self.def_en, self.fuzzy_forms, self.fuzzy_pinyin, self.fuzzy_words)
+        ) + sum(map(len, self.def_zh_added.values()))
         added_docs = len(self.alive) - self.slugs.base
         return (
             self.dead > max(1000, self.live // 4)
@@ -841,12 +1049,24 @@ def _rows(entries: Sequence[Entry], field_names: list[str], kind_names: list[str
         return kind_of[kind]
 
     n = len(entries)
+    definitions = _Definitions.of(
+        _form_key_chunks([entry.definition_zh for entry in entries]),
+        n,
+        _word_postings([entry.definition_en for entry in entries], range(n)),
+    )
     # Written forms, by field rank within a concept (stable).
     written = form_keys([text for entry in entries for text in (entry.hans, *(f for f, _ in entry.forms))])
-    cjk_fields = np.fromiter(
-        (code(f) for entry in entries for f in ("hans", *(field for _, field in entry.forms))),
-        dtype=np.int64,
-    )
+    form_fields = [field for entry in entries for _, field in entry.forms]
+    for field in set(form_fields):
+        code(field)
+    hans_code = codes["hans"]
+    cjk_fields = np.empty(len(written), dtype=np.int64)
+    is_hans = np.zeros(len(written), dtype=np.bool_)
+    if n:
+        is_hans[np.cumsum([0] + [1 + len(entry.forms) for entry in entries[:-1]])] = True
+    cjk_fields[is_hans] = hans_code
+    cjk_fields[~is_hans] = np.fromiter(map(codes.__getitem__, form_fields), dtype=np.int64, count=len(form_fields))
+    del form_fields, is_hans
     cjk_docs = np.repeat(np.arange(n), [1 + len(entry.forms) for entry in entries])
     field_rank = np.array([_FIELD_RANK.get(name, 9) for name in field_names], dtype=np.int64)
     order = np.lexsort((np.arange(len(written)), field_rank[cjk_fields], cjk_docs))
@@ -911,8 +1131,7 @@ def _rows(entries: Sequence[Entry], field_names: list[str], kind_names: list[str
         cjk=out[0],
         pinyin=out[1],
         english=out[2],
-        definitions=form_keys([entry.definition_zh for entry in entries]),
-        definition_words=_word_postings([entry.definition_en for entry in entries], range(n)),
+        definitions=definitions,
     )
 
 
@@ -1097,18 +1316,7 @@ class _Ranker:
     def _definition(self, query: str, q: str) -> None:
         state = self.state
         if _CJK.search(q) and len(q) >= 2:
-            postings = sorted((state.def_zh.get(k) for k in _bigram_keys(q)), key=len)
-            candidates = postings[0]
-            for ids in postings[1:]:
-                candidates = np.intersect1d(candidates, ids, assume_unique=True)
-            taken = 0
-            definitions, alive = state.definitions, state.alive
-            for doc_id in candidates.tolist():
-                if doc_id < len(alive) and alive[doc_id] and q in definitions.text(doc_id):
-                    self._offer_doc(doc_id, 0.40, "definition.zh")
-                    taken += 1
-                    if taken >= TIER_CAP:
-                        break
+            self._definition_zh(q)
             return
         query_words = content_words(query)
         if not query_words or not any(w in state.vocabulary_set or len(w) > 3 for w in query_words):
@@ -1119,6 +1327,41 @@ class _Ranker:
             candidates = np.intersect1d(candidates, ids, assume_unique=True)
         for doc_id in candidates[:TIER_CAP].tolist():
             self._offer_doc(doc_id, 0.30 + 0.05 * min(1.0, len(query_words) / 5), "definition.en")
+
+    def _definition_zh(self, q: str) -> None:
+        """The definitions holding `q`, in the glossary's build order: the blocks holding all its bigrams
+        scanned with `str.find`, then the definitions added since."""
+        state = self.state
+        keys = _bigram_keys(q)
+        postings = sorted((state.def_zh.get(k) for k in keys), key=len)
+        blocks = postings[0]
+        for ids in postings[1:]:
+            blocks = np.intersect1d(blocks, ids, assume_unique=True)
+        definitions, alive = state.definitions, state.alive
+        joined, starts, base, size = definitions.joined, definitions.starts, definitions.base, state.def_block
+        taken = 0
+        for block in blocks.tolist():
+            first, last = block * size, min((block + 1) * size, base)
+            end = starts[last] - 1
+            pos = joined.find(q, starts[first], end)
+            while pos >= 0:
+                doc_id = bisect.bisect_right(starts, pos, first, last) - 1
+                if alive[doc_id]:
+                    self._offer_doc(doc_id, 0.40, "definition.zh")
+                    taken += 1
+                    if taken >= TIER_CAP:
+                        return
+                pos = joined.find(q, starts[doc_id + 1], end)
+        added = sorted((state.def_zh_added.get(k, []) for k in keys), key=len)
+        if not added[0]:
+            return
+        candidates = set(added[0]).intersection(*added[1:])
+        for doc_id in sorted(candidates):
+            if doc_id < len(alive) and alive[doc_id] and q in definitions.text(doc_id):
+                self._offer_doc(doc_id, 0.40, "definition.zh")
+                taken += 1
+                if taken >= TIER_CAP:
+                    return
 
     def _fuzzy(self, query: str, q: str) -> None:
         state = self.state
