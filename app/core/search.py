@@ -218,20 +218,6 @@ def _toneless_many(texts: Sequence[str]) -> list[str]:
     return [p if p.isascii() else _strip_tones(fold(t)) for p, t in zip(pieces, texts, strict=True)]
 
 
-_NOT_ALNUM_OR_SEP = re.compile(r"[^a-z0-9\x00]")
-_NOT_WORD = re.compile(r"[^a-z0-9\x00]+")
-_OTHER_THAN_TOKEN = re.compile(r"[^a-z0-9\s\x00]")
-_AFTER_INITIAL = re.compile(r"(?<=(?<![a-z0-9])[a-z])[a-z]+(?![a-z0-9])")  # a letters-only token but its first
-_SPACES = re.compile(r"\s+")
-
-
-def _joined_or_none(texts: Sequence[str]) -> str | None:
-    """`texts` joined by the separator, or None where a bulk pass would not be worth it or not exact."""
-    if len(texts) < 50 or any(_SEP in t for t in texts):
-        return None
-    return _SEP.join(texts)
-
-
 _ASCII_ALNUM = np.zeros(256, dtype=np.bool_)
 _ASCII_ALNUM[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)] = True
 _ASCII_SPACE = np.array([chr(c).isspace() for c in range(256)], dtype=np.bool_)
@@ -247,66 +233,84 @@ def _shifted(mask: npt.NDArray[np.bool_], by: int) -> npt.NDArray[np.bool_]:
     return out
 
 
+def _by_ascii(texts: Sequence[str], bulk: Callable[[str], str], one: Callable[[str], str]) -> list[str]:
+    """`one` of every text, the ASCII ones (nearly all) through `bulk`: one NumPy pass over them all joined by
+    the separator, which it must keep in place."""
+    plain = [i for i, t in enumerate(texts) if t.isascii() and _SEP not in t]
+    if len(plain) < 50:
+        return [one(t) for t in texts]
+    if len(plain) == len(texts):
+        out = bulk(_SEP.join(texts)).split(_SEP)
+        if len(out) == len(texts):
+            return out
+        return [one(t) for t in texts]
+    results = [one(t) if not t.isascii() or _SEP in t else "" for t in texts]
+    pieces = bulk(_SEP.join([texts[i] for i in plain])).split(_SEP)
+    if len(pieces) != len(plain):
+        return [one(t) for t in texts]
+    for i, piece in zip(plain, pieces, strict=True):
+        results[i] = piece
+    return results
+
+
+def _ascii_codes(text: str) -> npt.NDArray[np.uint8]:
+    return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+
+
+def _pinyin_of_ascii(joined: str) -> str:
+    """`_pinyin_of_toneless` over ASCII texts joined by the separator: letters and digits stay, a tone digit
+    (1-5 after a letter, not before a digit) goes."""
+    codes = _ascii_codes(joined.replace("u:", "v"))
+    codes = codes[_ASCII_ALNUM[codes] | (codes == 0)]
+    letter = (codes >= ord("a")) & (codes <= ord("z"))
+    digit = (codes >= ord("0")) & (codes <= ord("9"))
+    tone = (codes >= ord("1")) & (codes <= ord("5")) & _shifted(letter, 1) & ~_shifted(digit, -1)
+    return codes[~tone].tobytes().decode("ascii")
+
+
+def _initials_of_ascii(joined: str) -> str:
+    """`_initials_of_toneless` over ASCII texts joined by the separator: within each whitespace-separated token
+    only letters and digits stay, a token of letters only becomes its first letter, and the whitespace goes."""
+    codes = _ascii_codes(joined)
+    boundary = _ASCII_SPACE[codes] | (codes == 0)
+    starts = ~boundary & ~_shifted(~boundary, 1)  # the first character of each token
+    token = np.cumsum(starts) - 1
+    kept = _ASCII_ALNUM[codes]  # what stays of a token
+    digit = kept & (codes <= ord("9"))
+    has_digit = np.bincount(token[digit], minlength=int(starts.sum())) > 0
+    positions = np.flatnonzero(kept)
+    owner = token[positions]
+    later = np.zeros(len(positions), dtype=np.bool_)  # a kept character after the first of its token
+    later[1:] = owner[1:] == owner[:-1]
+    kept[positions[later & ~has_digit[owner]]] = False
+    return codes[kept | (codes == 0)].tobytes().decode("ascii")
+
+
+def _words_of_ascii(joined: str) -> str:
+    """`" ".join(words(t))` over ASCII texts joined by the separator: lowercased, every run of other characters
+    between two word characters one space, the others gone."""
+    codes = _ascii_codes(joined.lower())
+    word = _ASCII_ALNUM[codes]
+    sep = codes == 0
+    other = ~(word | sep)
+    run_start = other & ~_shifted(other, 1)
+    run_end = other & ~_shifted(other, -1)
+    space = np.zeros(len(codes), dtype=np.bool_)
+    space[np.flatnonzero(run_start)[_shifted(word, 1)[run_start] & _shifted(word, -1)[run_end]]] = True
+    return np.where(space, np.uint8(ord(" ")), codes)[word | sep | space].tobytes().decode("ascii")
+
+
 def _pinyin_of_toneless_many(texts: Sequence[str]) -> list[str]:
-    """`_pinyin_of_toneless` of many texts: for ASCII (nearly always) one NumPy pass over them all, else two
-    regex passes (a separator stops every match either way)."""
-    joined = _joined_or_none(texts)
-    if joined is not None and joined.isascii():
-        codes = np.frombuffer(joined.replace("u:", "v").encode("ascii"), dtype=np.uint8)
-        codes = codes[_ASCII_ALNUM[codes] | (codes == 0)]
-        letter = (codes >= ord("a")) & (codes <= ord("z"))
-        digit = (codes >= ord("0")) & (codes <= ord("9"))
-        tone = (codes >= ord("1")) & (codes <= ord("5")) & _shifted(letter, 1) & ~_shifted(digit, -1)
-        out = codes[~tone].tobytes().decode("ascii").split(_SEP)
-        if len(out) == len(texts):
-            return out
-    if joined is not None:
-        out = _TONE_DIGIT.sub("", _NOT_ALNUM_OR_SEP.sub("", joined.replace("u:", "v"))).split(_SEP)
-        if len(out) == len(texts):
-            return out
-    return [_pinyin_of_toneless(t) for t in texts]
+    return _by_ascii(texts, _pinyin_of_ascii, _pinyin_of_toneless)
 
 
 def _initials_of_toneless_many(texts: Sequence[str]) -> list[str]:
-    """`_initials_of_toneless` of many texts: within each whitespace-separated token only letters and digits
-    stay, a token of letters only becomes its first letter, and the whitespace goes."""
-    joined = _joined_or_none(texts)
-    if joined is not None and joined.isascii():
-        codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-        boundary = _ASCII_SPACE[codes] | (codes == 0)
-        starts = ~boundary & ~_shifted(~boundary, 1)  # the first character of each token
-        token = np.cumsum(starts) - 1
-        kept = _ASCII_ALNUM[codes]  # what stays of a token
-        digit = kept & (codes <= ord("9"))
-        has_digit = np.bincount(token[digit], minlength=int(starts.sum())) > 0
-        positions = np.flatnonzero(kept)
-        owner = token[positions]
-        later = np.zeros(len(positions), dtype=np.bool_)  # a kept character after the first of its token
-        later[1:] = owner[1:] == owner[:-1]
-        kept[positions[later & ~has_digit[owner]]] = False  # a token of letters only: its first letter
-        out = codes[kept | (codes == 0)].tobytes().decode("ascii").split(_SEP)
-        if len(out) == len(texts):
-            return out
-    if joined is not None:
-        out = _SPACES.sub("", _AFTER_INITIAL.sub("", _OTHER_THAN_TOKEN.sub("", joined))).split(_SEP)
-        if len(out) == len(texts):
-            return out
-    return [_initials_of_toneless(t) for t in texts]
+    return _by_ascii(texts, _initials_of_ascii, _initials_of_toneless)
 
 
 def _word_strings(texts: Sequence[str]) -> list[str]:
-    """`" ".join(words(t))` of many texts; the ASCII ones (nearly all) in one regex pass over them all."""
-    out = [" ".join(words(t)) if not t.isascii() or _SEP in t else "" for t in texts]
-    plain = [i for i, t in enumerate(texts) if t.isascii() and _SEP not in t]
-    joined = _joined_or_none([texts[i] for i in plain])
-    if joined is None:
-        for i in plain:
-            out[i] = " ".join(words(texts[i]))
-        return out
-    pieces = _NOT_WORD.sub(" ", joined.lower()).split(_SEP)
-    for i, piece in zip(plain, pieces, strict=True):
-        out[i] = piece.strip()
-    return out
+    """`" ".join(words(t))` of many texts."""
+    return _by_ascii(texts, _words_of_ascii, lambda t: " ".join(words(t)))
 
 
 def words(text: str) -> list[str]:
@@ -428,6 +432,17 @@ def _powers(n: int) -> npt.NDArray[np.uint64]:
     return np.cumprod(out, dtype=np.uint64)
 
 
+def _power_tables(n: int, tables: list[_U64]) -> tuple[_U64, _U64]:
+    """The base's powers and its inverse's powers (mod 2**64), at least `n` of each: `tables` as it is, or
+    grown to that (a caller keeps it for its next call)."""
+    if not tables or len(tables[0]) < n:
+        size = max(n, 1 << 16)
+        inverse = np.ones(size, dtype=np.uint64)
+        inverse[1:] = np.uint64(_B_INVERSE)
+        tables[:] = [_powers(size), np.cumprod(inverse, dtype=np.uint64)]
+    return tables[0], tables[1]
+
+
 def _neighbourhoods(texts: Sequence[str], ids: Sequence[int]) -> tuple[_IntArray, _IntArray]:
     """The hashes of every text and of every text with one character deleted, each with its text's id: two
     texts one edit apart share one. Texts must not be empty; (hash, id) pairs repeat only by hash collision."""
@@ -504,7 +519,7 @@ def _bigram_blocks(chunks: Sequence[str], block_size: int) -> _Postings:
     if not filled:
         return _Postings()
     packed = buffer[:filled]
-    packed.sort()  # no pair repeats across chunks: a block lies in one chunk
+    packed.sort(kind="stable")  # sorted runs, one a chunk: a merge. No pair repeats across chunks.
     ids = np.empty(filled, dtype=np.uint16 if blocks <= 1 << 16 else np.int32)
     for at in range(0, filled, 1 << 20):  # in slices: no second array of the buffer's size
         ids[at : at + (1 << 20)] = packed[at : at + (1 << 20)] & ((1 << bits) - 1)
@@ -538,25 +553,35 @@ def _word_postings(texts: Sequence[str], ids: Sequence[int]) -> _Postings:
     sep = ord(_SEP)
     numbers: dict[int, int] = {}  # word hash → a number, in order of first sight
     parts: list[_U64] = []  # per chunk: (number << 32 | id), each pair once
+    tables: list[_U64] = []
     for at in range(0, len(texts), _WORD_CHUNK):
-        chunk = [(t.lower() if t.isascii() else fold(t)).replace(_SEP, " ") for t in texts[at : at + _WORD_CHUNK]]
-        codes = np.frombuffer(_SEP.join(chunk).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        del chunk
-        text_of_char = np.cumsum(codes == sep)
-        is_word = ((codes >= ord("a")) & (codes <= ord("z"))) | ((codes >= ord("0")) & (codes <= ord("9")))
-        edges = np.flatnonzero(np.diff(np.concatenate([[False], is_word, [False]]).astype(np.int8)))
-        starts, lengths = edges[0::2], edges[1::2] - edges[0::2]
+        part = texts[at : at + _WORD_CHUNK]
+        joined = _SEP.join([t if t.isascii() else fold(t) for t in part]).lower()  # lower() keeps a fold
+        if joined.count(_SEP) != len(part) - 1:  # a text holds the separator: it must not split the text
+            joined = _SEP.join([(t.lower() if t.isascii() else fold(t)).replace(_SEP, " ") for t in part])
+        if joined.isascii():
+            codes = _ascii_codes(joined)
+        else:
+            codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        del joined
+        if codes.dtype == np.uint8:
+            is_word = _ASCII_ALNUM[codes]
+        else:
+            is_word = ((codes >= ord("a")) & (codes <= ord("z"))) | ((codes >= ord("0")) & (codes <= ord("9")))
+        starts = np.flatnonzero(is_word & ~_shifted(is_word, 1))
         if not len(starts):
             continue
-        chars = np.flatnonzero(is_word)
-        word_of_char = np.repeat(np.arange(len(starts)), lengths)
-        weighted = codes[chars].astype(np.uint64) * _powers(int(lengths.max()))[chars - starts[word_of_char]]
-        del chars, word_of_char, is_word
-        running = np.cumsum(weighted, dtype=np.uint64)
-        ends = np.cumsum(lengths)
-        hashes = (running[ends - 1] - (running - weighted)[ends - lengths]).view(np.int64)
-        del running, weighted
-        owners = id_array[at + text_of_char[starts]].astype(np.uint64)
+        ends = np.flatnonzero(is_word & ~_shifted(is_word, -1)) + 1
+        # Every word character weighted by the base's power of its place in the chunk, summed: a word's hash is
+        # its range of the running sum brought down to its start (times the inverse's power), so no array
+        # maps characters to words.
+        powers, inverses = _power_tables(len(codes) + 1, tables)
+        running = np.zeros(len(codes) + 1, dtype=np.uint64)
+        np.cumsum(np.where(is_word, codes, 0).astype(np.uint64) * powers[: len(codes)], out=running[1:])
+        del is_word
+        hashes = ((running[ends] - running[starts]) * inverses[starts]).view(np.int64)
+        del running
+        owners = id_array[at + np.searchsorted(np.flatnonzero(codes == sep), starts)].astype(np.uint64)
         # The chunk's distinct words (a few thousand) numbered through the dictionary, not one Python int a word.
         order = np.argsort(hashes, kind="stable")
         first = np.ones(len(order), dtype=bool)
@@ -1055,7 +1080,7 @@ def _rows(entries: Sequence[Entry], field_names: list[str], kind_names: list[str
         _word_postings([entry.definition_en for entry in entries], range(n)),
     )
     # Written forms, by field rank within a concept (stable).
-    written = form_keys([text for entry in entries for text in (entry.hans, *(f for f, _ in entry.forms))])
+    written = form_keys([text for entry in entries for text, _ in ((entry.hans, ""), *entry.forms)])
     form_fields = [field for entry in entries for _, field in entry.forms]
     for field in set(form_fields):
         code(field)
