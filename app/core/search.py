@@ -152,7 +152,8 @@ def _fold_key_joined(joined: str) -> str:
     if not expanding:
         return text
     at_output = np.cumsum(keep) - 1  # where each kept code point lands in `text`
-    pieces, previous = [], 0
+    pieces: list[str] = []
+    previous = 0
     for position in expanding:
         landed = int(at_output[position])
         pieces += (text[previous:landed], "".join(fold_char(joined[position]).split()))
@@ -265,7 +266,7 @@ def _pinyin_of_ascii(joined: str) -> str:
     letter = (codes >= ord("a")) & (codes <= ord("z"))
     digit = (codes >= ord("0")) & (codes <= ord("9"))
     tone = (codes >= ord("1")) & (codes <= ord("5")) & _shifted(letter, 1) & ~_shifted(digit, -1)
-    return codes[~tone].tobytes().decode("ascii")
+    return str(codes[~tone].tobytes().decode("ascii"))
 
 
 def _initials_of_ascii(joined: str) -> str:
@@ -283,7 +284,7 @@ def _initials_of_ascii(joined: str) -> str:
     later = np.zeros(len(positions), dtype=np.bool_)  # a kept character after the first of its token
     later[1:] = owner[1:] == owner[:-1]
     kept[positions[later & ~has_digit[owner]]] = False
-    return codes[kept | (codes == 0)].tobytes().decode("ascii")
+    return str(codes[kept | (codes == 0)].tobytes().decode("ascii"))
 
 
 def _words_of_ascii(joined: str) -> str:
@@ -297,7 +298,7 @@ def _words_of_ascii(joined: str) -> str:
     run_end = other & ~_shifted(other, -1)
     space = np.zeros(len(codes), dtype=np.bool_)
     space[np.flatnonzero(run_start)[_shifted(word, 1)[run_start] & _shifted(word, -1)[run_end]]] = True
-    return np.where(space, np.uint8(ord(" ")), codes)[word | sep | space].tobytes().decode("ascii")
+    return str(np.where(space, np.uint8(ord(" ")), codes)[word | sep | space].tobytes().decode("ascii"))
 
 
 def _pinyin_of_toneless_many(texts: Sequence[str]) -> list[str]:
@@ -524,7 +525,7 @@ def _bigram_blocks(chunks: Sequence[str], block_size: int) -> _Postings:
     for at in range(0, filled, 1 << 20):  # in slices: no second array of the buffer's size
         ids[at : at + (1 << 20)] = packed[at : at + (1 << 20)] & ((1 << bits) - 1)
     packed >>= bits
-    index = _Postings(packed, ids, presorted=True)
+    index = _Postings(packed, ids, presorted=True)  # type: ignore[arg-type]  # uint16 ids are kept as they are
     del packed, buffer
     return index
 
@@ -600,19 +601,19 @@ def _word_postings(texts: Sequence[str], ids: Sequence[int]) -> _Postings:
     rank[by_hash] = np.arange(len(by_hash), dtype=np.uint64)
     packed = np.empty(sum(map(len, parts)), dtype=np.uint64)
     at = 0
-    for part in parts:
-        packed[at : at + len(part)] = rank[part >> np.uint64(32)] << np.uint64(32) | (part & np.uint64(_LOW32))
-        at += len(part)
+    for pairs in parts:
+        packed[at : at + len(pairs)] = rank[pairs >> np.uint64(32)] << np.uint64(32) | (pairs & np.uint64(_LOW32))
+        at += len(pairs)
     parts.clear()
     packed.sort()
     counts = np.zeros(len(by_hash), dtype=np.int64)
-    ids = np.empty(len(packed), dtype=np.int32)
+    rows = np.empty(len(packed), dtype=np.int32)
     for at in range(0, len(packed), 1 << 20):  # in slices: no second array of the pairs' size
         piece = packed[at : at + (1 << 20)]
         counts += np.bincount((piece >> np.uint64(32)).astype(np.int64), minlength=len(by_hash))
-        ids[at : at + len(piece)] = piece & np.uint64(_LOW32)
+        rows[at : at + len(piece)] = piece & np.uint64(_LOW32)
     del packed
-    return _Postings.of_rows(hash_of[by_hash], counts, ids)
+    return _Postings.of_rows(hash_of[by_hash], counts, rows)
 
 
 # --- columnar tables -------------------------------------------------------------------------------------
@@ -737,11 +738,11 @@ class _Column:
                         yield sid, pos == start
                 pos = joined.find(q, pos + 1)
 
-    def live_rows(self, remap: _IntArray) -> tuple[list[str], _IntArray, _IntArray]:
+    def live_rows(self, remap: _IntArray) -> tuple[list[str], _IntArray, _IntArray]:  # (texts, docs, fields)
         """The rows whose doc `remap` keeps (>= 0), with their docs renumbered."""
         docs = np.frombuffer(self.docs, dtype=np.int32)[: len(self)].astype(np.int64)
         keep = np.flatnonzero(remap[docs] >= 0)
-        fields = np.frombuffer(self.fields, dtype=np.uint8)[: len(self)][keep].copy()
+        fields = np.frombuffer(self.fields, dtype=np.uint8)[: len(self)][keep].astype(np.int64)
         texts = [self.text(sid) for sid in keep.tolist()]
         out = remap[docs[keep]]
         del docs
@@ -1280,7 +1281,7 @@ class _Ranker:
         state = self.state
         table, ordered = state.pinyin, state.pinyin_sorted
         i = bisect.bisect_left(ordered, key, key=table.text)
-        built = ((table.text(sid), sid) for sid in itertools.islice(ordered, i, None))
+        built = ((table.text(ordered[k]), ordered[k]) for k in range(i, len(ordered)))  # (islice would walk to i)
         added = state.pinyin_added
         if not added:
             return built
