@@ -21,13 +21,19 @@ earlier tier always outranks a hit of a later one, and the search stops at the f
 Within a band, closer matches score higher (a query covering more of the form, a shorter rendering); equal
 scores are ordered as the glossary lists them (footnoted terms first by footnote number, then by slug).
 
-Scale: a glossary of 100,000 concepts is served from memory. Exact forms are dictionary look-ups; prefixes of
-pinyin are found by bisection in a sorted list; the headword forms are scanned as one joined string (about a
-million characters); definitions and English words go through inverted indexes; typos are found by
-symmetric deletion (every form and every query stored with one character deleted, looked up by hash) and
-checked by a bounded edit distance, never by a scan of the glossary. The large inverted indexes are NumPy
-arrays built in bulk; an edit adds to small dictionaries beside them, and a removed concept is only marked
-dead until enough garbage accumulates to rebuild.
+Scale: a glossary of 100,000 concepts is served from memory, in about 70 MB, as columns rather than objects
+(no `Entry` is kept). Each class of surface strings (written forms; pinyin keys and initials; English
+renderings) is one joined string with int64 offsets and int32/uint8 columns for its concept and field; the
+written forms' string is what prefixes and fragments are found in with `str.find`. Exact forms, pinyin keys
+and slugs are found through sorted 32-bit hashes and checked against the text; prefixes of pinyin by bisection
+in the rows sorted by text; Chinese definitions are one joined string too, with a bigram index over blocks of
+them (every candidate block checked with `str.find`); English words go through inverted indexes by a 64-bit
+hash; typos are found by symmetric deletion (every form and every query stored with one character deleted,
+32-bit hashes in one sorted array) and checked by a bounded edit distance, never by a scan of the glossary.
+Everything is built in bulk in NumPy, a chunk of texts at a time, so a build's temporaries stay small. An edit
+appends to small side tables (lists, dictionaries, a short joined string) that every look-up reads after the
+built ones, and a removed concept is only marked dead; once enough are dead or added, the tables are compacted
+into a fresh build of the live concepts.
 """
 
 from __future__ import annotations
@@ -123,26 +129,30 @@ def form_keys(texts: Sequence[str]) -> list[str]:
     return out
 
 
+_BoolArray = npt.NDArray[np.bool_]
+
+
 @functools.cache
-def _key_tables() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """`normalize`'s fold table with, for every code point below its limit, whether a key drops it (it folds
-    to nothing or to whitespace) and whether it folds to several code points (those texts go one by one)."""
+def _key_tables() -> tuple[npt.NDArray[np.uint32], tuple[_BoolArray, _BoolArray], tuple[_BoolArray, _BoolArray]]:
+    """`normalize`'s fold table and, for every code point below its limit, whether `fold` drops it (it folds
+    to nothing) and whether it folds to several code points (spliced in one by one); then the same for keys
+    (`form_key`), which drop whitespace too."""
     table, irregular = normalize_tables()
     spaces = np.array([cp for cp in range(0x3001) if chr(cp).isspace()], dtype=np.uint32)
-    drop = np.isin(table, spaces) & ~irregular
-    expand = np.zeros(len(table), dtype=np.bool_)
+    drop_key = np.isin(table, spaces) & ~irregular
+    drop, expand, expand_key = (np.zeros(len(table), dtype=np.bool_) for _ in range(3))
     for cp in np.flatnonzero(irregular).tolist():
-        if "".join(fold_char(chr(cp)).split()):
-            expand[cp] = True
-        else:
-            drop[cp] = True
-    return table, drop, expand
+        folded = fold_char(chr(cp))
+        drop[cp], expand[cp] = not folded, bool(folded)
+        drop_key[cp], expand_key[cp] = not "".join(folded.split()), bool("".join(folded.split()))
+    return table, (drop, expand), (drop_key, expand_key)
 
 
-def _fold_key_joined(joined: str) -> str:
-    """`form_key` of a string as one NumPy pass (`joined` holds many texts between separators, which stay);
-    the few code points that fold to several (Ⅱ → ii) are spliced in afterwards."""
-    table, drop, expand = _key_tables()
+def _fold_joined(joined: str, *, key: bool) -> str:
+    """`fold` (or, with `key`, `form_key`) of a string as one NumPy pass (`joined` holds many texts between
+    separators, which stay); the few code points that fold to several (Ⅱ → ii) are spliced in afterwards."""
+    table, plain, keys = _key_tables()
+    drop, expand = keys if key else plain
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     inside = codes < len(table)
     clipped = np.where(inside, codes, 0)
@@ -156,7 +166,8 @@ def _fold_key_joined(joined: str) -> str:
     previous = 0
     for position in expanding:
         landed = int(at_output[position])
-        pieces += (text[previous:landed], "".join(fold_char(joined[position]).split()))
+        folded = fold_char(joined[position])
+        pieces += (text[previous:landed], "".join(folded.split()) if key else folded)
         previous = landed + 1
     pieces.append(text[previous:])
     return "".join(pieces)
@@ -170,7 +181,7 @@ def _form_key_chunks(texts: Sequence[str]) -> list[str]:
         chunk = texts[at : at + _CHUNK]
         folded = None
         if len(chunk) >= 50 and not any(_SEP in t for t in chunk):
-            folded = _fold_key_joined(_SEP.join(chunk))
+            folded = _fold_joined(_SEP.join(chunk), key=True)
             if folded.count(_SEP) != len(chunk) - 1:  # nothing folds to the separator; stay exact should it
                 folded = None
         out.append(_SEP.join(map(form_key, chunk)) if folded is None else folded)
@@ -208,11 +219,26 @@ def _initials_of_toneless(base: str) -> str:
     return "".join(out)
 
 
+def _toneless_joined(folded: str) -> str:
+    """`folded.translate(_TONELESS)`, through NumPy for the few distinct non-ASCII code points pinyin has."""
+    if folded.isascii():
+        return folded
+    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    other = codes >= 0x80
+    distinct = np.unique(codes[other])
+    plain = [_TONELESS[int(cp)] for cp in distinct.tolist()]
+    if any(len(p) != 1 for p in plain):
+        return folded.translate(_TONELESS)
+    mapped = codes.copy()
+    mapped[other] = np.array([ord(p) for p in plain], dtype=np.uint32)[np.searchsorted(distinct, codes[other])]
+    return str(mapped.tobytes().decode("utf-32-le", "surrogatepass"))
+
+
 def _toneless_many(texts: Sequence[str]) -> list[str]:
     """`_strip_tones(fold(t))` of many texts, folded and stripped in one pass over them all."""
     if len(texts) < 50 or any(_SEP in t for t in texts):
         return [_strip_tones(fold(t)) for t in texts]
-    pieces = fold(_SEP.join(texts)).translate(_TONELESS).split(_SEP)
+    pieces = _toneless_joined(_fold_joined(_SEP.join(texts), key=False)).split(_SEP)
     if len(pieces) != len(texts):  # nothing folds to the separator; stay exact should anything ever do
         return [_strip_tones(fold(t)) for t in texts]
     # Combining marks typed apart (u + U+0308) survive the table: those few go the careful way.
@@ -475,11 +501,6 @@ def _neighbourhood(text: str) -> set[int]:
     if not text:
         return set()
     return set(_neighbourhoods([text], [0])[0].tolist())
-
-
-def _fuzzy_postings(texts: Sequence[str], ids: Sequence[int]) -> _Postings:
-    keys, owners = _neighbourhoods(texts, ids)
-    return _Postings(keys, owners)
 
 
 _CHUNK = 10_240  # texts per NumPy pass in a build (the temporaries stay a few megabytes); 5 * 2**11
@@ -1086,14 +1107,14 @@ def _rows(entries: Sequence[Entry], field_names: list[str], kind_names: list[str
     for field in set(form_fields):
         code(field)
     hans_code = codes["hans"]
+    cjk_counts = np.fromiter((1 + len(entry.forms) for entry in entries), dtype=np.int64, count=n)
     cjk_fields = np.empty(len(written), dtype=np.int64)
     is_hans = np.zeros(len(written), dtype=np.bool_)
-    if n:
-        is_hans[np.cumsum([0] + [1 + len(entry.forms) for entry in entries[:-1]])] = True
+    is_hans[np.cumsum(cjk_counts) - cjk_counts] = True
     cjk_fields[is_hans] = hans_code
     cjk_fields[~is_hans] = np.fromiter(map(codes.__getitem__, form_fields), dtype=np.int64, count=len(form_fields))
     del form_fields, is_hans
-    cjk_docs = np.repeat(np.arange(n), [1 + len(entry.forms) for entry in entries])
+    cjk_docs = np.repeat(np.arange(n), cjk_counts)
     field_rank = np.array([_FIELD_RANK.get(name, 9) for name in field_names], dtype=np.int64)
     order = np.lexsort((np.arange(len(written)), field_rank[cjk_fields], cjk_docs))
     written = [written[i] for i in order.tolist()]
@@ -1103,31 +1124,29 @@ def _rows(entries: Sequence[Entry], field_names: list[str], kind_names: list[str
     keys = _pinyin_of_toneless_many(toneless)
     initials = _initials_of_toneless_many(toneless)
     del toneless
-    py_texts: list[str] = []
-    py_fields: list[int] = []
-    py_docs: list[int] = []
+    with_v = [doc for doc, key in enumerate(keys) if "v" in key]
+    candidates = [*keys, *(keys[doc].replace("v", "u") for doc in with_v), *initials]
     pinyin_code, initials_code = codes["pinyin"], codes["initials"]
-    for doc, (key, initial) in enumerate(zip(keys, initials, strict=True)):
-        if "v" in key:
-            py_texts += (key, key.replace("v", "u"), initial)
-            py_fields += (pinyin_code, pinyin_code, initials_code)
-            py_docs += (doc, doc, doc)
-        else:
-            py_texts += (key, initial)
-            py_fields += (pinyin_code, initials_code)
-            py_docs += (doc, doc)
-    del keys, initials
+    py_docs_all = np.concatenate([np.arange(n), np.asarray(with_v, dtype=np.int64), np.arange(n)])
+    slot = np.repeat(np.arange(3), [n, len(with_v), n])  # within a concept: the key, its u spelling, initials
+    order = np.lexsort((slot, py_docs_all))
+    py_texts = [candidates[i] for i in order.tolist()]
+    py_docs = py_docs_all[order]
+    py_fields = np.where(slot[order] == 2, initials_code, pinyin_code)
+    del keys, initials, candidates, with_v, py_docs_all, slot, order
     # English renderings as their words joined by spaces.
     en_raw = [text for entry in entries for text in (entry.en, *entry.en_alternatives)]
     en_texts = _word_strings(en_raw)
     del en_raw
     en_code, alt_code = codes["en"], codes["en_alternatives"]
-    en_fields = [f for entry in entries for f in (en_code, *(alt_code for _ in entry.en_alternatives))]
-    en_docs = np.repeat(np.arange(n), [1 + len(entry.en_alternatives) for entry in entries])
+    en_counts = np.fromiter((1 + len(entry.en_alternatives) for entry in entries), dtype=np.int64, count=n)
+    en_fields = np.full(int(en_counts.sum()), alt_code, dtype=np.int64)
+    en_fields[np.cumsum(en_counts) - en_counts] = en_code
+    en_docs = np.repeat(np.arange(n), en_counts)
     # A string once per concept: the first of its (doc, hash) group in the order above, never an empty one.
     classes = (written, py_texts, en_texts)
     all_texts = [*written, *py_texts, *en_texts]
-    docs = np.concatenate([cjk_docs, np.asarray(py_docs, dtype=np.int64), en_docs])
+    docs = np.concatenate([cjk_docs, py_docs, en_docs])
     hashes = _hashes(all_texts)
     keep = np.fromiter(map(len, all_texts), dtype=np.int64, count=len(all_texts)) > 0
     del all_texts
@@ -1139,7 +1158,7 @@ def _rows(entries: Sequence[Entry], field_names: list[str], kind_names: list[str
     del order, repeat, hashes, sequence
     out = []
     at = 0
-    for texts, fields in zip(classes, (cjk_fields, np.asarray(py_fields), np.asarray(en_fields)), strict=True):
+    for texts, fields in zip(classes, (cjk_fields, py_fields, en_fields), strict=True):
         mask = keep[at : at + len(texts)]
         rows = np.flatnonzero(mask)
         out.append(
