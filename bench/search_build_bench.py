@@ -4,12 +4,12 @@
     .venv/bin/python -m bench.search_build_bench URL --dump answers.json   # every query's hits, to compare builds
 
 The entries (`app.search.index.entries` of `repository.load_changed`) and the shared fold tables
-(`normalize.warm`) are built first and are not timed; the
-index is then built `--builds` times in this process, each measured as
+(`normalize.warm`) are built first and are not timed; the index is then built `--builds` times in this process,
+each measured as
 - build: wall time of `SearchIndex(entries)` (and the process's CPU time over it: on a shared machine the
   wall time includes waiting for a core);
 - retained: VmRSS after the build minus VmRSS before it (both after gc.collect());
-- peak: VmHWM over the build minus the retained figure, i.e. how far the build's temporaries went above what it
+- peak: VmHWM during the build minus VmRSS after it, i.e. how far the build's temporaries went above what it
   keeps (the high-water mark is reset through /proc/self/clear_refs before each build);
 - update: `SearchIndex.update` of one changed entry (median and max over 20 edits), then its searchability.
 The first build is the one to read for memory (later builds reuse memory freed by the earlier ones).

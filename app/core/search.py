@@ -1150,12 +1150,11 @@ def _rows(entries: Sequence[Entry], field_names: list[str], kind_names: list[str
     hashes = _hashes(all_texts)
     keep = np.fromiter(map(len, all_texts), dtype=np.int64, count=len(all_texts)) > 0
     del all_texts
-    sequence = np.arange(len(hashes))  # classes are concatenated in the order they are preferred
-    order = np.lexsort((sequence, hashes, docs))
+    order = np.lexsort((hashes, docs))  # stable: within a group, the order above (classes as preferred)
     repeat = np.zeros(len(order), dtype=bool)
     repeat[1:] = (docs[order][1:] == docs[order][:-1]) & (hashes[order][1:] == hashes[order][:-1])
     keep[order[repeat]] = False
-    del order, repeat, hashes, sequence
+    del order, repeat, hashes
     out = []
     at = 0
     for texts, fields in zip(classes, (cjk_fields, py_fields, en_fields), strict=True):
