@@ -274,3 +274,10 @@ def test_an_edited_definition_is_searchable_at_once():
     assert [(h.slug, h.matched) for h in index.search("园区服务")] == [("lv-se", "definition.zh")]
     index.remove(["lv-se"])
     assert index.search("园区服务") == []
+
+
+def test_an_added_entry_of_a_new_kind_is_found_by_its_kind():
+    index = SearchIndex([SIX, DATA])
+    index.add([GREEN])  # "concept": no built entry has that kind
+    assert [h.slug for h in index.search("lvse", kind="concept")] == ["lv-se"]
+    assert index.search("lvse", kind="programme") == []

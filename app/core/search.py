@@ -1002,6 +1002,7 @@ class _State:
         new_words = set(words(entry.en)).union(*(words(t) for t in entry.en_alternatives)) - self.vocabulary_set
         rows = _rows([entry], self.field_names, self.kind_names)
         self.field_codes = {name: code for code, name in enumerate(self.field_names)}
+        self.kind_codes = {name: code for code, name in enumerate(self.kind_names)}  # a new kind may have come
         doc = len(self.alive)
         self.kinds.append(rows.kinds[0])
         self.footnotes.append(rows.footnotes[0])
