@@ -8,7 +8,8 @@ The entries (`app.search.index.entries` of `repository.load_changed`) and the sh
 each measured as
 - build: wall time of `SearchIndex(entries)` (and the process's CPU time over it: on a shared machine the
   wall time includes waiting for a core);
-- retained: VmRSS after the build minus VmRSS before it (both after gc.collect());
+- retained: VmRSS after the build minus VmRSS before it (both after gc.collect() and glibc's malloc_trim, so
+  memory freed earlier and reused by the build does not hide what the index holds);
 - peak: VmHWM during the build minus VmRSS after it, i.e. how far the build's temporaries went above what it
   keeps (the high-water mark is reset through /proc/self/clear_refs before each build);
 - update: `SearchIndex.update` of one changed entry (median and max over 20 edits), then its searchability.
@@ -20,6 +21,8 @@ written as JSON, so two versions of the index can be compared answer for answer.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import dataclasses
 import gc
 import json
@@ -42,6 +45,12 @@ def _status(field: str) -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(field)
+
+
+def _trim() -> None:
+    """Return freed heap memory to the system (glibc), so VmRSS counts what is held, not the allocator's slack."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _reset_peak() -> bool:
@@ -134,6 +143,7 @@ def main() -> None:
 
     for n in range(args.builds):
         gc.collect()
+        _trim()
         before = _status("VmRSS")
         can_reset = _reset_peak()
         started, cpu = time.perf_counter(), time.process_time()
@@ -141,6 +151,7 @@ def main() -> None:
         built, cpu = time.perf_counter() - started, time.process_time() - cpu
         peak = _status("VmHWM")
         gc.collect()
+        _trim()
         after = _status("VmRSS")
         print(
             f"build {n + 1}: {built:.2f} s ({cpu:.2f} s CPU), retained {after - before:.0f} MB, "
