@@ -183,3 +183,102 @@ def test_a_bulk_build_and_one_by_one_edits_answer_alike():
     queries += ["测试词7", "tset 7"]
     for q in queries:
         assert bulk.search(q) == edited.search(q), q
+
+
+def test_bulk_keys_equal_keys_one_by_one():
+    from app.core.search import (
+        _initials_of_toneless,
+        _initials_of_toneless_many,
+        _pinyin_of_toneless,
+        _pinyin_of_toneless_many,
+        _word_strings,
+        form_key,
+        form_keys,
+    )
+
+    toneless = ["lv4 se4", "g60 cheng", "1+22+3 da an", "a'b c", "  x  y ", "", "ab12 c", "12ab", "u:e", "shu4ju4"]
+    toneless += ["5g", "a5 b6", "x\ty\x1cz", "abc-def", "'", "a1b2", "lü", "ǜ"]
+    toneless *= 6  # past the bulk threshold; "lü" and "ǜ" are not ASCII and go one by one
+    assert _pinyin_of_toneless_many(toneless) == [_pinyin_of_toneless(t) for t in toneless]
+    assert _initials_of_toneless_many(toneless) == [_initials_of_toneless(t) for t in toneless]
+    english = ["Data-Based Land Allocation", " -Data--Based- ", "Ⅱ型 City don't", "don't", "", "x\x00y", "C++ & C#"]
+    english *= 10
+    assert _word_strings(english) == [" ".join(words(t)) for t in english]
+    forms = [
+        "Ⅱ型大城市",
+        "“应急365”  综合管理平台",
+        "１＋２２＋３大安全",
+        "℃ 温度",
+        "a\u3000b",
+        "數據得地",
+        "",
+        "ß",
+    ] * 10
+    assert form_keys(forms) == [form_key(t) for t in forms]
+
+
+def test_the_definition_blocks_find_every_definition_holding_a_bigram():
+    from app.core.search import _SEP, _bigram_blocks, _bigram_keys
+
+    texts = ["数据得地", "", "得地数据", "地数", "数据", "六服六进", "数据得地得地"] * 3
+    for block in (1, 2, 4):
+        index = _bigram_blocks([_SEP.join(texts)], block)
+        for key in _bigram_keys("数据得地六服六进地数"):
+            want = sorted({i // block for i, t in enumerate(texts) if key in _bigram_keys(t)})
+            assert index.get(key).tolist() == want
+
+
+def test_edits_then_a_rebuild_answer_as_a_fresh_build_of_the_same_entries():
+    many = [
+        _entry(
+            f"t-{i}", f"测试词{i}", "cè shì cí", f"Test {i}", definition_zh=f"第{i}个定义", definition_en=f"entry {i}"
+        )
+        for i in range(1200)
+    ]
+    index = SearchIndex([SIX, DATA, GREEN, *many])
+    renamed = [_entry(e.slug, e.hans + "乙", "cè shì cí yǐ", e.en + " revised") for e in many[:300]]
+    index.update(renamed, [e.slug for e in many[300:1100]])  # past the threshold: the tables are compacted
+    assert index._state.slugs.base == 403  # compacted: no concept added or dead since
+    live = [SIX, DATA, GREEN, *many[1100:], *renamed]
+    fresh = SearchIndex(live)
+    assert len(index) == len(fresh) == len(live)
+    for q in [
+        "测试词7",
+        "测试词1150乙",
+        "测试",
+        "revised",
+        "test 1150",
+        "tset",
+        "第1150个",
+        "第7个",
+        "entry 7",
+        "csc",
+        "sjdd",
+    ]:
+        for kind in (None, "concept", "programme"):
+            assert index.search(q, limit=30, kind=kind) == fresh.search(q, limit=30, kind=kind), (q, kind)
+
+
+def test_added_entries_keep_the_glossary_order_among_built_ones():
+    twins = [_entry(slug, hans, "cè shì", "Test") for slug, hans in [("a", "测试甲"), ("c", "测试丙"), ("e", "测试戊")]]
+    index = SearchIndex(twins)
+    index.add([_entry("d", "测试丁", "cè shì", "Test"), _entry("b", "测试乙", "cè shì", "Test", footnote=1)])
+    assert [h.slug for h in index.search("测试")] == ["b", "a", "c", "d", "e"]
+    index.update([_entry("a", "测试甲", "cè shì", "Test")], ())  # replaced: now an added entry itself
+    assert [h.slug for h in index.search("测试")] == ["b", "a", "c", "d", "e"]
+
+
+def test_an_edited_definition_is_searchable_at_once():
+    index = SearchIndex([SIX, DATA, GREEN])
+    assert index.search("园区服务") == []
+    index.update([_entry("lv-se", "绿色", "lǜ sè", "Green", definition_zh="进园区服务的绿色发展。")], ())
+    assert [(h.slug, h.matched) for h in index.search("园区服务")] == [("lv-se", "definition.zh")]
+    index.remove(["lv-se"])
+    assert index.search("园区服务") == []
+
+
+def test_an_added_entry_of_a_new_kind_is_found_by_its_kind():
+    index = SearchIndex([SIX, DATA])
+    index.add([GREEN])  # "concept": no built entry has that kind
+    assert [h.slug for h in index.search("lvse", kind="concept")] == ["lv-se"]
+    assert index.search("lvse", kind="programme") == []
