@@ -282,3 +282,47 @@ def test_an_added_entry_of_a_new_kind_is_found_by_its_kind():
     index.add([GREEN])  # "concept": no built entry has that kind
     assert [h.slug for h in index.search("lvse", kind="concept")] == ["lv-se"]
     assert index.search("lvse", kind="programme") == []
+
+
+def test_an_index_built_a_part_at_a_time_is_the_index_built_at_once():
+    """TermSearch builds a large glossary's index from parts of its records (never every Entry at once); across
+    part boundaries (10,240 entries a part) the index must answer exactly as one built from the whole list."""
+    import random
+
+    from app.core.search import _CHUNK
+
+    rng = random.Random(7)
+    chars = "数据得地六服六进新质生产力绿色低碳智慧城市乡村振兴科技创新开放合作营商环境民生保障"
+    syllables = ["shu", "ju", "de", "di", "liu", "fu", "jin", "xin", "zhi", "lv", "se", "cheng", "shi"]
+    words_ = ["data", "land", "green", "city", "reform", "service", "rural", "pilot", "zone", "grid"]
+    made: list[Entry] = []
+    seen: set[str] = set()
+    while len(made) < _CHUNK + 1500:
+        hans = "".join(rng.choices(chars, k=rng.randint(3, 7)))
+        if hans in seen:
+            continue
+        seen.add(hans)
+        i = len(made)
+        made.append(
+            Entry(
+                slug=f"t-{i}",
+                hans=hans,
+                forms=((hans[::-1], "alias"),) if i % 7 == 0 else (),
+                pinyin=" ".join(rng.choices(syllables, k=len(hans))),
+                en=" ".join(rng.sample(words_, 3)).title(),
+                en_alternatives=(" ".join(rng.sample(words_, 2)),) if i % 3 == 0 else (),
+                definition_zh="".join(rng.choices(chars, k=30)) + "。",
+                definition_en=" ".join(rng.choices(words_, k=12)),
+                kind=rng.choice(["slogan", "programme", "platform"]),
+                footnote=i if i % 997 == 0 else None,
+            )
+        )
+    whole = SearchIndex(made)
+    parts = SearchIndex.built_in_parts(len(made), lambda start, end: made[start:end])
+    assert len(parts) == len(whole) == len(made)
+    queries = ["数据", "得地", "shu ju", "sjd", "green city", "grid", "lvse", "data lnd", "数据得"]
+    for entry in made[_CHUNK - 40 : _CHUNK + 40] + made[:: len(made) // 60]:
+        queries += [entry.hans, entry.hans[1:4], entry.pinyin, entry.en, entry.definition_zh[3:7], entry.slug]
+    for query in queries:
+        for kind in (None, "platform"):
+            assert parts.search(query, limit=20, kind=kind) == whole.search(query, limit=20, kind=kind), query

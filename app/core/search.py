@@ -39,7 +39,6 @@ into a fresh build of the live concepts.
 from __future__ import annotations
 
 import bisect
-import ctypes
 import functools
 import gc
 import heapq
@@ -53,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from app.core.memory import release_free_memory
 from app.core.normalize import _tables as normalize_tables
 from app.core.normalize import fold, fold_char
 from app.core.pinyin import strip_tones
@@ -421,6 +421,15 @@ class _Postings:
         postings._starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         postings._ids = ids
         return postings
+
+    @classmethod
+    def merged(cls, parts: Sequence[tuple[_Postings, int]]) -> _Postings:
+        """One index of several built over consecutive ranges of ids, each part's ids shifted by its offset."""
+        if not parts:
+            return cls()
+        keys = np.concatenate([np.repeat(p._keys, np.diff(p._starts)) for p, _ in parts])
+        ids = np.concatenate([p._ids.astype(np.int64) + offset for p, offset in parts])
+        return cls(keys, ids)
 
     def compacted(self, remap: _IntArray) -> _Postings:
         """The same postings, additions merged, with every id renumbered by `remap` (dropped where it is < 0)."""
@@ -803,22 +812,6 @@ _ENGLISH_FIELDS = ("en", "en_alternatives")
 _NO_FOOTNOTE = 1 << 30  # sorts after every footnote
 
 
-def _release_free_memory() -> None:
-    """Give the heap memory freed by a build's temporaries back to the system (glibc keeps it otherwise, and
-    the process's resident size stays at the build's peak). Elsewhere: nothing to do."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None
-
-
 class SearchIndex:
     """The search index of a whole glossary, built in bulk and kept up to date entry by entry.
 
@@ -831,6 +824,15 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._state = self._build(lambda: _State.build(list(entries)))
 
+    @classmethod
+    def built_in_parts(cls, count: int, part: Callable[[int, int], Sequence[Entry]]) -> SearchIndex:
+        """The index of `count` entries, of which `part(start, end)` makes those from `start` to `end` when they
+        are needed: the same index as `SearchIndex(entries)`, without every `Entry` in memory at once."""
+        index = cls.__new__(cls)
+        index._lock = threading.Lock()
+        index._state = cls._build(lambda: _State.build_in_parts(count, part))
+        return index
+
     @staticmethod
     def _build(make: Callable[[], _State]) -> _State:
         # The build allocates few but large objects; collecting in the middle of it is wasted work.
@@ -841,7 +843,7 @@ class SearchIndex:
         finally:
             if enabled:
                 gc.enable()
-            _release_free_memory()
+            release_free_memory()
 
     def __len__(self) -> int:
         return self._state.live
@@ -901,6 +903,10 @@ class _Definitions:
         block = _block_size(count)
         zh = _bigram_blocks(chunks, block)
         return cls(_Joined(chunks, count), block, zh, en)
+
+
+# What `_rows` is given when the definitions' tables are built elsewhere (`_rows_in_parts`).
+_NO_DEFINITIONS = _Definitions(_Joined([], 0), 1, _Postings(), _Postings())
 
 
 class _State:
@@ -965,6 +971,12 @@ class _State:
         field_names = [*_CJK_FIELDS, "pinyin", "initials", *_ENGLISH_FIELDS]
         kind_names: list[str] = []
         return cls(_rows(entries, field_names, kind_names), field_names, kind_names)
+
+    @classmethod
+    def build_in_parts(cls, count: int, part: Callable[[int, int], Sequence[Entry]]) -> _State:
+        field_names = [*_CJK_FIELDS, "pinyin", "initials", *_ENGLISH_FIELDS]
+        kind_names: list[str] = []
+        return cls(_rows_in_parts(count, part, field_names, kind_names), field_names, kind_names)
 
     def compacted(self) -> _State:
         """A fresh build of the live concepts, from the tables themselves (as `build` of their entries gives)."""
@@ -1076,7 +1088,13 @@ class _State:
         return ranker.top()
 
 
-def _rows(entries: Sequence[Entry], field_names: list[str], kind_names: list[str]) -> _Rows:
+def _rows(
+    entries: Sequence[Entry],
+    field_names: list[str],
+    kind_names: list[str],
+    *,
+    definitions: _Definitions | None = None,
+) -> _Rows:
     """The surface rows of many entries at once: each text kind folded in one pass over all of them, each
     concept's strings deduplicated (a string is stored once per concept, under its first field in the order
     written forms by field rank, pinyin, its ü-as-u spelling, initials, English rendering, alternatives)."""
@@ -1097,11 +1115,12 @@ def _rows(entries: Sequence[Entry], field_names: list[str], kind_names: list[str
         return kind_of[kind]
 
     n = len(entries)
-    definitions = _Definitions.of(
-        _form_key_chunks([entry.definition_zh for entry in entries]),
-        n,
-        _word_postings([entry.definition_en for entry in entries], range(n)),
-    )
+    if definitions is None:
+        definitions = _Definitions.of(
+            _form_key_chunks([entry.definition_zh for entry in entries]),
+            n,
+            _word_postings([entry.definition_en for entry in entries], range(n)),
+        )
     # Written forms, by field rank within a concept (stable).
     written = form_keys([text for entry in entries for text, _ in ((entry.hans, ""), *entry.forms)])
     form_fields = [field for entry in entries for _, field in entry.forms]
@@ -1176,6 +1195,44 @@ def _rows(entries: Sequence[Entry], field_names: list[str], kind_names: list[str
         cjk=out[0],
         pinyin=out[1],
         english=out[2],
+        definitions=definitions,
+    )
+
+
+_Surfaces = tuple[list[str], _IntArray, _IntArray]  # (texts, docs, field codes)
+
+
+def _rows_in_parts(
+    count: int, part: Callable[[int, int], Sequence[Entry]], field_names: list[str], kind_names: list[str]
+) -> _Rows:
+    """`_rows` of `count` entries made `_CHUNK` at a time by `part(start, end)`: only one part's entries (with
+    their definitions, the bulk of an `Entry`) exist at once. The parts' rows are concatenated, their ids
+    shifted; the definitions' tables are built once over every part (a part is a whole number of chunks)."""
+    pieces: list[tuple[_Rows, int]] = []
+    zh: list[str] = []
+    en: list[tuple[_Postings, int]] = []
+    for start in range(0, count, _CHUNK):
+        entries = part(start, min(count, start + _CHUNK))
+        zh += _form_key_chunks([entry.definition_zh for entry in entries])
+        en.append((_word_postings([entry.definition_en for entry in entries], range(len(entries))), start))
+        pieces.append((_rows(entries, field_names, kind_names, definitions=_NO_DEFINITIONS), start))
+        del entries
+    definitions = _Definitions.of(zh, count, _Postings.merged(en))
+    del zh, en
+
+    def column(which: Callable[[_Rows], _Surfaces]) -> _Surfaces:
+        texts = [text for rows, _ in pieces for text in which(rows)[0]]
+        docs = np.concatenate([_EMPTY, *(which(rows)[1] + start for rows, start in pieces)])
+        fields = np.concatenate([_EMPTY, *(which(rows)[2] for rows, _ in pieces)])
+        return texts, docs, fields
+
+    return _Rows(
+        slugs=[slug for rows, _ in pieces for slug in rows.slugs],
+        kinds=[kind for rows, _ in pieces for kind in rows.kinds],
+        footnotes=[footnote for rows, _ in pieces for footnote in rows.footnotes],
+        cjk=column(lambda rows: rows.cjk),
+        pinyin=column(lambda rows: rows.pinyin),
+        english=column(lambda rows: rows.english),
         definitions=definitions,
     )
 

@@ -45,7 +45,9 @@ class TermSearch:
         self._index = SearchIndex()
 
     def reset(self, records: Sequence[StoredTerm]) -> None:
-        self._index = SearchIndex(entries(records))
+        # A part of the records at a time becomes entries (each unpacks its definitions): at 100,000 concepts
+        # all the entries at once would be ~100 MB on top of the build.
+        self._index = SearchIndex.built_in_parts(len(records), lambda start, end: entries(records[start:end]))
 
     def update(self, changed: Sequence[StoredTerm], deleted: Sequence[str]) -> None:
         self._index.update(entries(changed), deleted)

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
+from app.core.memory import release_free_memory
 from app.core.normalize import fold
 from app.core.script import HEADWORD_CONFIG, Script, convert, to_script
 from app.terms.schemas import Component, Definition, Source, TermOut, TermRecord
@@ -189,8 +190,10 @@ class Glossary:
             else:
                 self._order = sorted(_sort_key(r) for r in self._by_slug.values())
                 records = list(self._by_slug.values())
+                release_free_memory()  # what computing the keys of a large glossary freed
                 for index in self.indexes:
                     index.reset(records)
+                    release_free_memory()
                 self._loaded = True
             self.revision = revision
 
