@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 
+import ahocorasick_rs
 import opencc
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -218,6 +220,11 @@ def test_property_any_text_slices_back_to_every_surface(noise: str, term: tuple[
 # defined (the automaton's raw matches, then FoldedText.span, the glued-digit rule and the quote rule in order).
 
 
+@functools.cache
+def _reference_automaton(keys: tuple[str, ...]) -> ahocorasick_rs.AhoCorasick:
+    return ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+
+
 def _one_by_one(matcher: TermMatcher, text: str) -> list[tuple[int, int, str, int, bool]]:
     from app.core.matcher import _ASCII_ALNUM, _CLOSERS, _PAIRS, _take_in_quotes
     from app.core.normalize import FoldedText
@@ -225,7 +232,10 @@ def _one_by_one(matcher: TermMatcher, text: str) -> list[tuple[int, int, str, in
     folded = FoldedText(text)
     out: list[tuple[int, int, str, int, bool]] = []
     last_end = 0
-    for index, fstart, fend in matcher._automaton.find_matches_as_indexes(folded.folded):  # type: ignore[union-attr]
+    # The reference scans the folded characters (UTF-8) with the same keys: the matcher's own automaton runs
+    # over two bytes a character, and must find exactly the same.
+    reference = _reference_automaton(tuple(matcher.keys))
+    for index, fstart, fend in reference.find_matches_as_indexes(folded.folded):
         key = folded.folded[fstart:fend]
         if key[0] in _ASCII_ALNUM and fstart > 0 and folded.folded[fstart - 1] in _ASCII_ALNUM:
             continue
@@ -267,3 +277,36 @@ def test_scan_of_the_report_in_every_script_agrees_with_one_match_at_a_time():
         assert [members[g] for g in group.tolist()] == [
             (written[s:e], w) for (s, e, _), w in zip(spans, scan.which.tolist(), strict=True)
         ]
+
+
+def test_the_two_byte_automaton_matches_exactly_what_one_over_characters_does():
+    """Keys are scanned as two bytes a character; characters the keys never use (emoji, CJK extension B,
+    anything above the largest key character) become one reserved pair that no key holds."""
+    from app.core.matcher import Pattern
+
+    keys = ["数据得地", "数据", "得地改革", "𠀀字", "1+22+3", "ab", "b数"]
+    matcher = TermMatcher({k: Pattern(f"s{i}", 0, False) for i, k in enumerate(keys)})
+    assert matcher._units is not None
+    text = "ab数据得地改革😀𠀀字𠀁数据1+22+3ab数据得地😀得地改革b数" * 3
+    assert [(s, e, p.slug) for s, e, p in matcher.spans(text)] == [
+        (s, e, slug) for s, e, slug, _f, _l in _one_by_one(matcher, text)
+    ]
+    surfaces = {text[s:e] for s, e, _p in matcher.spans(text)}
+    assert {"数据得地", "得地改革", "𠀀字"} <= surfaces
+    assert not any("😀" in surface or "𠀁" in surface for surface in surfaces)
+
+
+def test_keys_with_more_characters_than_two_byte_units_fall_back_to_characters():
+    from app.core.matcher import _MAX_UNITS, Pattern
+    from app.core.normalize import fold
+
+    plain = [c for c in map(chr, [*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000)]) if fold(c) == c]
+    keys = [plain[i] + plain[i + 1] for i in range(0, len(plain) - 1, 2)]
+    assert len(plain) > _MAX_UNITS
+    matcher = TermMatcher({k: Pattern(f"s{i}", 0, False) for i, k in enumerate(keys)})
+    assert matcher._units is None
+    text = "".join(keys[::997]) + "，" + keys[-1]
+    assert [(s, e, p.slug) for s, e, p in matcher.spans(text)] == [
+        (s, e, slug) for s, e, slug, _f, _l in _one_by_one(matcher, text)
+    ]
+    assert len(matcher.spans(text)) == len(keys[::997]) + 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from app.core.forms import keyed_forms_many, lookup_keys
@@ -100,3 +102,29 @@ def test_the_rendered_body_cache_stays_within_its_byte_budget() -> None:
     record = glossary.resolve(next(reversed(glossary._rendered))[0])
     assert record is not None
     assert glossary.rendered(record, list(Script)[-1]) is last  # the newest is still served from the cache
+
+
+_PIECES = [
+    *("数据", "信息", "项目", "软件", "鼠标", "打印机", "U盘", "得地", "體系", "资料", "型", "大", "昆山", "後", "发"),
+    *("“", "”", "「", "」", "Ⅱ", "II", "１２", "3", "a", " "),
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(_PIECES), min_size=1, max_size=5).map("".join),
+            st.lists(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=4).map("".join), max_size=2),
+        ),
+        min_size=50,
+        max_size=80,
+    )
+)
+def test_keys_batched_sparsely_equal_the_keys_of_each_term(terms: list[tuple[str, list[str]]]) -> None:
+    """The batched path (50 forms or more) compares whole passes as arrays and makes strings only for the lines
+    that differ; it must give exactly what each term's own conversions give (phrase localisation that changes
+    a line's length, quotes that fold away, Ⅱ that folds to two letters, forms that fold to nothing)."""
+    for (hans, aliases), (keys, origins) in zip(terms, keyed_forms_many(terms), strict=True):
+        assert list(keys) == lookup_keys(hans, aliases)
+        assert patterns_of("x", keys, origins) == term_patterns("x", hans, aliases)

@@ -20,17 +20,17 @@ def _forms(record: StoredTerm) -> tuple[tuple[str, str], ...]:
 def entries(records: Sequence[StoredTerm]) -> list[Entry]:
     out = []
     for r in records:
-        definition = r.definition
+        pinyin, definition_zh, definition_en = r.search_fields()
         out.append(
             Entry(
                 slug=r.slug,
                 hans=r.hans,
                 forms=_forms(r),
-                pinyin=r.pinyin,
+                pinyin=pinyin,
                 en=r.en,
                 en_alternatives=r.en_alternatives,
-                definition_zh=definition.zh,
-                definition_en=definition.en,
+                definition_zh=definition_zh,
+                definition_en=definition_en,
                 kind=str(r.kind),
                 footnote=r.footnote,
             )

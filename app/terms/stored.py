@@ -47,6 +47,56 @@ Packed = tuple[
 ]
 
 
+def _pack(pinyin: str, packed: Packed) -> bytes:
+    """The blob of a stored term: Chinese text as UTF-16 (two bytes a character; marshal writes UTF-8, three)."""
+    zh, en, basis, en_origin, note, components, related, sources, created, updated = packed
+    return marshal.dumps(
+        (
+            pinyin,
+            _wide(zh),
+            en,
+            basis,
+            en_origin,
+            note,
+            tuple((_wide(hans), en) for hans, en in components),
+            related,
+            tuple(
+                (_wide(document), date, None if section is None else _wide(section), _wide(quote))
+                for document, date, section, quote in sources
+            ),
+            created,
+            updated,
+        )
+    )
+
+
+def _unpack(blob: bytes) -> tuple[str, Packed]:
+    pinyin, zh, en, basis, en_origin, note, components, related, sources, created, updated = marshal.loads(blob)  # noqa: S302 (written by this process, never read from outside)
+    return pinyin, (
+        _narrow(zh),
+        en,
+        basis,
+        en_origin,
+        note,
+        tuple((_narrow(hans), en) for hans, en in components),
+        related,
+        tuple(
+            (_narrow(document), date, None if section is None else _narrow(section), _narrow(quote))
+            for document, date, section, quote in sources
+        ),
+        created,
+        updated,
+    )
+
+
+def _wide(text: str) -> bytes:
+    return text.encode("utf-16-le", "surrogatepass")
+
+
+def _narrow(data: bytes) -> str:
+    return data.decode("utf-16-le", "surrogatepass")
+
+
 def micros(value: dt.datetime | str) -> int:
     """Microseconds since the epoch of a UTC timestamp: aware, naive, or ISO text (as SQLite stores it)."""
     if isinstance(value, str):
@@ -92,7 +142,6 @@ class StoredTerm:
         "key_forms",
         "keys",
         "kind",
-        "pinyin",
         "slug",
         "version",
     )
@@ -116,7 +165,6 @@ class StoredTerm:
         self.slug = slug
         self.hans = hans
         self.hant = hant
-        self.pinyin = pinyin
         self.en = en
         self.en_alternatives = tuple(en_alternatives)
         self.en_avoid = tuple(en_avoid)
@@ -124,7 +172,7 @@ class StoredTerm:
         self.kind = kind
         self.footnote = footnote
         self.version = version
-        self._packed = marshal.dumps(packed)
+        self._packed = _pack(pinyin, packed)
         # The folded lookup keys of the headword and aliases in every written form, and for each its origin
         # (form << 1 | localised: `app.core.forms.keyed_forms_many`); filled in by the snapshot that holds it.
         self.keys: tuple[str, ...] = ()
@@ -160,13 +208,22 @@ class StoredTerm:
         )
 
     def _unpacked(self) -> Packed:
-        unpacked: Packed = marshal.loads(self._packed)  # noqa: S302 (written by this process, never read from outside)
-        return unpacked
+        return _unpack(self._packed)[1]
+
+    @property
+    def pinyin(self) -> str:
+        pinyin: str = marshal.loads(self._packed)[0]  # noqa: S302 (see _unpack)
+        return pinyin
 
     @property
     def definition(self) -> Definition:
         zh, en, basis, *_rest = self._unpacked()
         return _construct(Definition, _DEFINITION_FIELDS, {"zh": zh, "en": en, "basis": _BASES[basis]})
+
+    def search_fields(self) -> tuple[str, str, str]:
+        """(pinyin, definition.zh, definition.en), unpacked once: what the search index reads of every concept."""
+        pinyin, zh, en, *_rest = marshal.loads(self._packed)  # noqa: S302 (see _unpack)
+        return pinyin, _narrow(zh), en
 
     @property
     def updated_at(self) -> dt.datetime:
@@ -174,12 +231,12 @@ class StoredTerm:
 
     def full(self) -> TermRecord:
         """The complete record, as the database holds it."""
-        zh, en, basis, en_origin, note, components, related, sources, created, updated = self._unpacked()
+        pinyin, (zh, en, basis, en_origin, note, components, related, sources, created, updated) = _unpack(self._packed)
         values: dict[str, object] = {
             "slug": self.slug,
             "hans": self.hans,
             "hant": self.hant,
-            "pinyin": self.pinyin,
+            "pinyin": pinyin,
             "en": self.en,
             "en_alternatives": list(self.en_alternatives),
             "en_avoid": list(self.en_avoid),
