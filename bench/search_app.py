@@ -1,4 +1,5 @@
-"""The real app for the search benchmark, plus one bare route returning a constant dict (the ratio's baseline).
+"""The real app for the search benchmark, plus one bare route returning a constant dict (the ratio's baseline):
+async, like `GET /v1/terms/{key}`, so that the ratio compares the route's work, not a thread hop.
 
 uvicorn --factory bench.search_app:create      (database from DATABASE_URL, as the app reads it)
 """
@@ -15,7 +16,7 @@ def create() -> FastAPI:
     app = create_app(Settings())
 
     @app.get("/bench/bare", include_in_schema=False)
-    def bare() -> dict[str, str]:
+    async def bare() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
