@@ -1098,21 +1098,8 @@ def _rows(
     """The surface rows of many entries at once: each text kind folded in one pass over all of them, each
     concept's strings deduplicated (a string is stored once per concept, under its first field in the order
     written forms by field rank, pinyin, its ü-as-u spelling, initials, English rendering, alternatives)."""
-    codes = {name: code for code, name in enumerate(field_names)}
-
-    def code(field: str) -> int:
-        if field not in codes:
-            codes[field] = len(field_names)
-            field_names.append(field)
-        return codes[field]
-
-    kind_of = {name: i for i, name in enumerate(kind_names)}
-
-    def kind_code(kind: str) -> int:
-        if kind not in kind_of:
-            kind_of[kind] = len(kind_names)
-            kind_names.append(kind)
-        return kind_of[kind]
+    code, codes = _numbering(field_names)
+    kind_code, _kinds = _numbering(kind_names)
 
     n = len(entries)
     if definitions is None:
@@ -1197,6 +1184,19 @@ def _rows(
         english=out[2],
         definitions=definitions,
     )
+
+
+def _numbering(names: list[str]) -> tuple[Callable[[str], int], dict[str, int]]:
+    """The number of a name in `names`, appending the names it has not seen; and the numbers so far."""
+    numbers = {name: number for number, name in enumerate(names)}
+
+    def number(name: str) -> int:
+        if name not in numbers:
+            numbers[name] = len(names)
+            names.append(name)
+        return numbers[name]
+
+    return number, numbers
 
 
 _Surfaces = tuple[list[str], _IntArray, _IntArray]  # (texts, docs, field codes)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import marshal
-from collections.abc import Iterator, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from app.core.forms import keyed_forms_many
 from app.terms.schemas import Component, Definition, DefinitionBasis, Kind, Source, TermRecord
@@ -49,39 +49,27 @@ Packed = tuple[
 
 def _pack(pinyin: str, packed: Packed) -> bytes:
     """The blob of a stored term: Chinese text as UTF-16 (two bytes a character; marshal writes UTF-8, three)."""
-    zh, en, basis, en_origin, note, components, related, sources, created, updated = packed
-    return marshal.dumps(
-        (
-            pinyin,
-            _wide(zh),
-            en,
-            basis,
-            en_origin,
-            note,
-            tuple((_wide(hans), en) for hans, en in components),
-            related,
-            tuple(
-                (_wide(document), date, None if section is None else _wide(section), _wide(quote))
-                for document, date, section, quote in sources
-            ),
-            created,
-            updated,
-        )
-    )
+    return marshal.dumps((pinyin, *_recode(packed, _wide)))
 
 
 def _unpack(blob: bytes) -> tuple[str, Packed]:
-    pinyin, zh, en, basis, en_origin, note, components, related, sources, created, updated = marshal.loads(blob)  # noqa: S302 (written by this process, never read from outside)
-    return pinyin, (
-        _narrow(zh),
+    pinyin, *packed = marshal.loads(blob)  # noqa: S302 (written by this process, never read from outside)
+    return pinyin, _recode(tuple(packed), _narrow)  # type: ignore[arg-type]
+
+
+def _recode(packed: Any, chinese: Callable[[Any], Any]) -> Any:
+    """`packed` with `chinese` applied to each of its Chinese texts (definition, components, sources)."""
+    zh, en, basis, en_origin, note, components, related, sources, created, updated = packed
+    return (
+        chinese(zh),
         en,
         basis,
         en_origin,
         note,
-        tuple((_narrow(hans), en) for hans, en in components),
+        tuple((chinese(hans), en) for hans, en in components),
         related,
         tuple(
-            (_narrow(document), date, None if section is None else _narrow(section), _narrow(quote))
+            (chinese(document), date, None if section is None else chinese(section), chinese(quote))
             for document, date, section, quote in sources
         ),
         created,
