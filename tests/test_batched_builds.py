@@ -128,3 +128,31 @@ def test_keys_batched_sparsely_equal_the_keys_of_each_term(terms: list[tuple[str
     for (hans, aliases), (keys, origins) in zip(terms, keyed_forms_many(terms), strict=True):
         assert list(keys) == lookup_keys(hans, aliases)
         assert patterns_of("x", keys, origins) == term_patterns("x", hans, aliases)
+
+
+def test_the_listing_order_kept_in_step_by_edits_equals_a_fresh_sort() -> None:
+    from app.terms.glossary import Glossary
+
+    now = "2024-01-08T00:00:00Z"
+
+    def record(entry: TermFields, version: int, **update: object) -> TermRecord:
+        fields = {**entry.model_dump(), **update, "version": version, "created_at": now, "updated_at": now}
+        return TermRecord.model_validate(fields)
+
+    glossary = Glossary([])
+    glossary.apply([record(e, 1) for e in ENTRIES], [], 1)
+    footnoted = [e for e in ENTRIES if e.footnote is not None]
+    plain = [e for e in ENTRIES if e.footnote is None]
+    edits = [
+        record(footnoted[0], 2, footnote=None),  # leaves the footnoted ones
+        record(plain[0], 2, footnote=99),  # joins them, last
+        record(plain[1], 2, en="Renamed"),  # same place
+    ]
+    glossary.apply(edits, [plain[2].slug], 2)
+    expected = sorted((r.footnote if r.footnote is not None else 1 << 30, r.slug) for r in glossary.records())
+    assert glossary._order == expected
+    listed, cursor, total = glossary.page(kind=None, footnoted=None, limit=500, cursor=None)
+    assert [r.slug for r in listed] == [slug for _n, slug in expected]
+    assert cursor is None
+    assert total == len(ENTRIES) - 1
+    assert listed[len(footnoted) - 1].slug == plain[0].slug  # footnote 99 after the other footnoted terms

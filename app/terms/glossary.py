@@ -162,7 +162,9 @@ class Glossary:
                 [r for r in changed if (old := self._by_slug.get(r.slug)) is None or old.version != r.version]
             )
             deleted = [slug for slug in deleted if slug in self._by_slug or slug not in self._gone]
-            order = self._order
+            # A copy, swapped in at the end: a reader paging through the old list never sees it shift (copying
+            # 100,000 references is far cheaper than the full sort it replaces).
+            order = list(self._order) if self._loaded else self._order
             for slug in deleted:
                 self._gone.add(slug)
                 gone = self._by_slug.pop(slug, None)
@@ -179,11 +181,12 @@ class Glossary:
                 self._gone.discard(record.slug)
                 if old is not None:
                     self._forget_keys(record.slug, set(old.keys).difference(keys))
-                if self._loaded:
+                if self._loaded and (old is None or _sort_key(old) != _sort_key(record)):
                     if old is not None:
                         _remove_sorted(order, _sort_key(old))
                     bisect.insort(order, _sort_key(record))
             if self._loaded:
+                self._order = order
                 if fresh or deleted:
                     for index in self.indexes:
                         index.update(fresh, deleted)
