@@ -528,36 +528,61 @@ def _block_size(count: int) -> int:
 def _bigram_blocks(chunks: Sequence[str], block_size: int) -> _Postings:
     """Bigram → the blocks of `block_size` consecutive texts in which it occurs, for texts given as chunks of
     `_CHUNK` texts joined by the separator (a block lies in one chunk). Every candidate is checked with
-    `str.find` anyway. Built in NumPy a chunk at a time, so the temporaries stay a few megabytes; the
-    distinct pairs of all chunks are the only large one (8 bytes a pair, 7.5 M pairs at 100,000 definitions)."""
+    `str.find` anyway. Built in NumPy a chunk at a time; the distinct (bigram, block) pairs of all chunks (8 bytes
+    a pair, 7.5 M pairs at 100,000 definitions) are sorted a quarter at a time, by ranges of the bigrams' first
+    characters that hold about as many pairs each, so the largest temporary is a quarter of them."""
     blocks = (len(chunks) * _CHUNK + block_size - 1) // block_size
     bits = max(1, blocks.bit_length())
-    buffer = np.empty(sum(map(len, chunks)), dtype=np.int64)  # no more pairs than characters
-    filled = 0
     sep = ord(_SEP)
-    for c, chunk in enumerate(chunks):
+
+    def pairs(c: int, chunk: str) -> tuple[_IntArray, _IntArray]:
+        """The packed (bigram, block) of chunk `c`, and each one's first character."""
         codes = np.frombuffer(chunk.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
         if len(codes) < 2:
-            continue
+            return _EMPTY, _EMPTY
         is_sep = codes == sep
         block = (c * _CHUNK + np.cumsum(is_sep[:-1])) // block_size  # the block of each bigram's first character
         keep = ~(is_sep[:-1] | is_sep[1:])
-        packed = ((codes[:-1] << 21 | codes[1:]) << bits | block)[keep]
-        del codes, is_sep, block, keep
-        packed = _distinct(packed.view(np.uint64)).view(np.int64)
-        buffer[filled : filled + len(packed)] = packed
-        filled += len(packed)
-    if not filled:
+        first = codes[:-1][keep]
+        return ((first << 21 | codes[1:][keep]) << bits | block[keep]), first
+
+    # Where to cut: the cumulative count of bigrams by first character, split in four.
+    counts = np.zeros(0x110000 + 1, dtype=np.int64)
+    for c, chunk in enumerate(chunks):
+        first = pairs(c, chunk)[1]
+        counts[: int(first.max()) + 1 if len(first) else 0] += np.bincount(first)
+    total = int(counts.sum())
+    if not total:
         return _Postings()
-    packed = buffer[:filled]
-    packed.sort(kind="stable")  # sorted runs, one a chunk: a merge. No pair repeats across chunks.
-    ids = np.empty(filled, dtype=np.uint16 if blocks <= 1 << 16 else np.int32)
-    for at in range(0, filled, 1 << 20):  # in slices: no second array of the buffer's size
-        ids[at : at + (1 << 20)] = packed[at : at + (1 << 20)] & ((1 << bits) - 1)
-    packed >>= bits
-    index = _Postings(packed, ids, presorted=True)  # type: ignore[arg-type]  # uint16 ids are kept as they are
-    del packed, buffer
-    return index
+    cuts = np.searchsorted(np.cumsum(counts), [total * q // _BIGRAM_RANGES for q in range(1, _BIGRAM_RANGES)])
+    bounds = [0, *sorted(set((cuts + 1).tolist())), len(counts)]
+    del counts
+    id_type = np.uint16 if blocks <= 1 << 16 else np.int32
+    keys: list[_IntArray] = []
+    sizes: list[_IntArray] = []
+    ids: list[npt.NDArray[np.generic]] = []
+    for low, high in itertools.pairwise(bounds):  # ranges of first characters, in order
+        pieces = []
+        for c, chunk in enumerate(chunks):
+            packed, first = pairs(c, chunk)
+            packed = packed[(first >= low) & (first < high)]
+            pieces.append(_distinct(packed.view(np.uint64)).view(np.int64))  # no pair repeats across chunks
+            del packed, first
+        packed = np.concatenate(pieces)
+        del pieces
+        if not len(packed):
+            continue
+        packed.sort()
+        ids.append((packed & ((1 << bits) - 1)).astype(id_type))
+        packed >>= bits
+        starts = np.flatnonzero(np.concatenate([[True], packed[1:] != packed[:-1]]))
+        keys.append(packed[starts])
+        sizes.append(np.diff(np.append(starts, len(packed))))
+        del packed, starts
+    return _Postings.of_rows(np.concatenate(keys), np.concatenate(sizes), np.concatenate(ids))  # type: ignore[arg-type]
+
+
+_BIGRAM_RANGES = 4
 
 
 def _word_keys(text: str) -> set[int]:
