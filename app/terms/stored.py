@@ -2,10 +2,11 @@
 
 A glossary of 100,000 concepts held as pydantic `TermRecord`s costs ~3.7 KB a concept (a `__dict__` per model,
 nested models for the definition and every source, a list per list field), 370 MB in all. A `StoredTerm` keeps
-as plain attributes what matching, search, listing and annotation read for every concept (slug, headword,
-renderings, kind, footnote, version, the folded lookup keys) and packs the rest (definitions, components,
-sources, note, timestamps) into one `marshal` blob, unpacked only when the full record is presented, which the
-rendered-body cache makes rare. About 1.2 KB a concept.
+as plain attributes what matching, listing and annotation read for every concept (slug, headword, renderings,
+kind, footnote, version, the folded lookup keys) and packs the rest (pinyin, definitions, components, sources,
+note, timestamps) into one `marshal` blob, its Chinese text as UTF-16, unpacked only when the full record is
+presented (which the rendered-body cache makes rare) or the search index is built. About 1.1 KB a concept
+(107 MB for the 100,000 synthetic concepts of the benchmarks).
 
 `marshal` is the interpreter's own serialiser: fast, compact, and never written anywhere (the blob lives and
 dies with the process), so its format changing between Python versions does not matter.
