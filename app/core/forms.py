@@ -28,11 +28,6 @@ def lookup_keys(hans: str, aliases: Iterable[str] = ()) -> list[str]:
     return sorted(keys)
 
 
-def lookup_keys_many(entries: Sequence[tuple[str, Sequence[str]]]) -> list[list[str]]:
-    """`lookup_keys` of many (headword, aliases) at once (see `keyed_forms_many`)."""
-    return [list(keys) for keys, _origins in keyed_forms_many(entries)]
-
-
 def keyed_forms_many(entries: Sequence[tuple[str, Sequence[str]]]) -> list[tuple[tuple[str, ...], tuple[int, ...]]]:
     """For each (headword, aliases): its lookup keys, and for each key where it comes from, as
     `form << 1 | localised` (form 0 the headword, i the i-th alias; localised when the key is a phrase-localised

@@ -25,7 +25,7 @@ import ahocorasick_rs
 import numpy as np
 import numpy.typing as npt
 
-from app.core.forms import keyed_forms_many, lookup_keys
+from app.core.forms import lookup_keys
 from app.core.normalize import FoldedText, fold
 
 # Opening quote → closing quote. ASCII quotes open and close alike.
@@ -67,13 +67,6 @@ def term_patterns(slug: str, hans: str, aliases: Sequence[str] = ()) -> dict[str
             if known is None or (known.localised and not pattern.localised):
                 patterns[key] = pattern
     return patterns
-
-
-def term_patterns_many(terms: Sequence[tuple[str, str, Sequence[str]]]) -> list[dict[str, Pattern]]:
-    """`term_patterns` of many (slug, headword, aliases) at once, in the same order, from one batched OpenCC
-    pass per config (`keyed_forms_many`) instead of five calls per form."""
-    keyed = keyed_forms_many([(hans, aliases) for _slug, hans, aliases in terms])
-    return [patterns_of(slug, keys, origins) for (slug, _h, _a), (keys, origins) in zip(terms, keyed, strict=True)]
 
 
 def patterns_of(slug: str, keys: Sequence[str], origins: Sequence[int]) -> dict[str, Pattern]:

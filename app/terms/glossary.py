@@ -34,7 +34,7 @@ class BadCursorError(ValueError):
     pass
 
 
-def _sort_key(record: TermRecord | StoredTerm) -> tuple[int, str]:
+def _sort_key(record: StoredTerm) -> tuple[int, str]:
     return (record.footnote if record.footnote is not None else _LAST, record.slug)
 
 

@@ -51,11 +51,6 @@ def _bump_revision(session: Session) -> int:
     return current_revision(session)
 
 
-def _micros(value: dt.datetime) -> int:
-    """A stored timestamp (naive UTC from SQLite, aware from PostgreSQL) as microseconds since the epoch."""
-    return stored.micros(value)
-
-
 def load_changed(session: Session, since: int) -> tuple[list[StoredTerm], list[str], int]:
     """Records of live concepts changed after revision `since`, slugs of concepts deleted since, the revision.
 
@@ -215,8 +210,8 @@ def _records(session: Session, concepts: Sequence[Sequence[Any]], everything: bo
                             (doc, stored.ordinal(date) if date else None, section, quote)
                             for doc, date, section, quote in sources.get(cid, ())
                         ),
-                        _micros(created),
-                        _micros(updated),
+                        stored.micros(created),
+                        stored.micros(updated),
                     ),
                 )
             )

@@ -26,7 +26,6 @@ _M = TypeVar("_M")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _NAIVE_EPOCH = dt.datetime(1970, 1, 1)  # naive UTC, as SQLite stores timestamps
 _MICROSECOND = dt.timedelta(microseconds=1)
-_KINDS = {str(k): k for k in Kind}
 _BASES = {str(b): b for b in DefinitionBasis}
 _RECORD_FIELDS = frozenset(TermRecord.model_fields)
 _DEFINITION_FIELDS = frozenset(Definition.model_fields)
@@ -196,27 +195,10 @@ class StoredTerm:
             ),
         )
 
-    def _unpacked(self) -> Packed:
-        return _unpack(self._packed)[1]
-
-    @property
-    def pinyin(self) -> str:
-        pinyin: str = marshal.loads(self._packed)[0]  # noqa: S302 (see _unpack)
-        return pinyin
-
-    @property
-    def definition(self) -> Definition:
-        zh, en, basis, *_rest = self._unpacked()
-        return _construct(Definition, _DEFINITION_FIELDS, {"zh": zh, "en": en, "basis": _BASES[basis]})
-
     def search_fields(self) -> tuple[str, str, str]:
         """(pinyin, definition.zh, definition.en), unpacked once: what the search index reads of every concept."""
         pinyin, zh, en, *_rest = marshal.loads(self._packed)  # noqa: S302 (see _unpack)
         return pinyin, _narrow(zh), en
-
-    @property
-    def updated_at(self) -> dt.datetime:
-        return _datetime(self._unpacked()[9])
 
     def full(self) -> TermRecord:
         """The complete record, as the database holds it."""
@@ -258,10 +240,6 @@ class StoredTerm:
 
     def __repr__(self) -> str:
         return f"StoredTerm({self.slug!r}, version={self.version})"
-
-
-def kind_of(value: str) -> Kind:
-    return _KINDS[value]
 
 
 class FullRecords(Mapping[str, TermRecord]):
