@@ -305,6 +305,7 @@ def _take_in_quotes(text: str, start: int, end: int, not_before: int) -> tuple[i
 
 
 def _closes_unopened(surface: str, opening: str, closing: str) -> bool:
+    """Whether `surface` closes a quote it did not open (its partner lies before it)."""
     if closing not in surface:
         return False
     if opening == closing:  # ASCII quotes open and close alike: an odd count has its partner outside
@@ -321,16 +322,6 @@ def _closes_unopened(surface: str, opening: str, closing: str) -> bool:
 
 
 def _leaves_open(surface: str, opening: str, closing: str) -> bool:
-    if opening not in surface:
-        return False
-    if opening == closing:
-        return surface.count(opening) % 2 == 1
-    depth = 0
-    for char in reversed(surface):
-        if char == closing:
-            depth += 1
-        elif char == opening:
-            depth -= 1
-            if depth < 0:
-                return True
-    return False
+    """Whether `surface` opens a quote it does not close (its partner lies after it): read backwards, that is
+    closing one it did not open."""
+    return _closes_unopened(surface[::-1], closing, opening)
