@@ -2,8 +2,8 @@
 searched for), served by the real app under uvicorn on 127.0.0.1.
 
 Reports
-- startup of the server process (DB load + Glossary.apply + every derived index) and its peak memory (VmHWM);
-- the same build measured in this process, phase by phase: DB load, Glossary.apply, the search index alone;
+- startup of the server process (DB load + Glossary.apply + every derived index) and its peak memory (VmHWM)
+  (`bench/startup_bench.py` times the same start phase by phase, in one process);
 - p50/p95/p99 latency of `GET /v1/search` per query kind, one connection, next to `GET /healthz` measured
   in the same run (the floor), and where the intended seed term ranked;
 - `GET /v1/terms/{key}` throughput under wrk at 50 connections as a ratio to a bare route of the same app.
@@ -18,7 +18,6 @@ benchmarks) and reused by later runs.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -34,16 +33,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-from sqlalchemy.orm import Session
 
 from app.config import PROJECT_DIR
 from app.core.script import convert
 from app.core.search import initials_key, pinyin_key
-from app.db import make_engine
-from app.indexes import derived_indexes
-from app.search.index import TermSearch
-from app.terms import repository
-from app.terms.glossary import Glossary
 from bench.synthetic import DEFAULT_DIRECTORY, glossary_database
 
 # Seed terms searched for (their slugs), and how each kind of query is typed from the record.
@@ -130,26 +123,6 @@ QUERY_KINDS: dict[str, Callable[[Target], str]] = {
 }
 
 
-def measure_build(url: str) -> dict[str, float]:
-    engine = make_engine(url)
-    started = time.perf_counter()
-    with Session(engine) as session:
-        changed, deleted, revision = repository.load_changed(session, 0)
-    loaded = time.perf_counter()
-    glossary = Glossary(derived_indexes())
-    glossary.apply(changed, deleted, revision)
-    applied = time.perf_counter()
-    TermSearch().reset(changed)
-    search_alone = time.perf_counter() - applied
-    engine.dispose()
-    return {
-        "concepts": len(changed),
-        "db_load_s": loaded - started,
-        "glossary_apply_s": applied - loaded,
-        "search_index_s": search_alone,
-    }
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -200,8 +173,6 @@ def main() -> None:
         raise SystemExit("wrk is not installed: `apt-get update && apt-get install -y wrk`, then run again")
 
     url = glossary_database(args.concepts, args.cache_dir)
-    build = measure_build(url)
-    print(json.dumps(build))
 
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "REFRESH_INTERVAL": "3600"}
@@ -236,13 +207,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     print()
-    print(f"concepts: {build['concepts']:,}")
     print(
         f"server startup to first healthy answer: {startup:.1f} s; peak memory of the server (VmHWM): {memory:.0f} MB"
-    )
-    print(
-        f"in-process build: DB load {build['db_load_s']:.1f} s, Glossary.apply incl. all derived indexes "
-        f"{build['glossary_apply_s']:.1f} s, of which the search index alone {build['search_index_s']:.1f} s"
     )
     print(f"GET /v1/terms/{{key}} (数據得地 in Taiwan form) under wrk -c50: {lookup_rps:,.0f} req/s")
     print(f"bare route of the same app: {bare_rps:,.0f} req/s; ratio {lookup_rps / bare_rps:.2f}")

@@ -195,6 +195,11 @@ class StoredTerm:
             ),
         )
 
+    @property
+    def packed_size(self) -> int:
+        """Bytes of the packed fields (what a record costs beyond its attributes)."""
+        return len(self._packed)
+
     def search_fields(self) -> tuple[str, str, str]:
         """(pinyin, definition.zh, definition.en), unpacked once: what the search index reads of every concept."""
         pinyin, zh, en, *_rest = marshal.loads(self._packed)  # noqa: S302 (see _unpack)
