@@ -11,19 +11,15 @@ network). Baseline and app run alternately; the ratio is the median of the ratio
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import ahocorasick_rs
 import numpy as np
 import opencc
 
 from app.annotate.index import TermAnnotator
 from app.annotate.routes import _matches_json
-from app.core.forms import lookup_keys
 from app.core.normalize import FoldedText
-from bench.annotate_glossary import app_client, best_of, paired, report_text
-from bench.synthetic import DEFAULT_DIRECTORY, glossary_database
+from bench.annotate_glossary import app_client, arguments, best_of, paired, report_text
+from bench.synthetic import glossary_database
 from tests.appclient import AppClient
 
 
@@ -56,13 +52,7 @@ def _steps(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="0,100000", help="synthetic concepts added to the seed")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--breakdown", action="store_true", help="also time each step of the app's pipeline")
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIRECTORY)
-    args = parser.parse_args()
-    args.dir.mkdir(exist_ok=True)
+    args = arguments(__doc__, 5, "also time each step of the app's pipeline")
     simplified = report_text(1_000_000)
     taiwan = opencc.OpenCC("s2twp").convert(simplified)
     while len(taiwan.encode()) > 1_000_000:  # phrase localisation changes lengths: trim to the same megabyte
@@ -77,7 +67,7 @@ def main() -> None:
             glossary = client.app.state.glossary
             annotator = glossary.index(TermAnnotator)
             annotator.wait_until_current()
-            keys = [k for r in glossary.records() for k in lookup_keys(r.hans, r.aliases)]
+            keys = [k for r in glossary.records() for k in r.keys]  # the lookup keys the snapshot computed
             automaton = ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
             for label, text, config in (("Simplified", simplified, "t2s"), ("Taiwan", taiwan, "tw2sp")):
                 converter = opencc.OpenCC(config)

@@ -3,12 +3,15 @@ concepts with `bench.synthetic`), the app over it, and the report text."""
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from app.config import PROJECT_DIR, Settings
 from app.main import create_app
+from bench.synthetic import DEFAULT_DIRECTORY
 from tests.appclient import AppClient
 
 REPORT = (PROJECT_DIR.parent / "shared" / "sources" / "kunshan-2024-government-work-report.zh.txt").read_text(
@@ -22,6 +25,19 @@ def report_text(utf8_bytes: int) -> str:
     while len(text.encode()) > utf8_bytes:
         text = text[: len(text) - max(1, (len(text.encode()) - utf8_bytes) // 3)]
     return text
+
+
+def arguments(doc: str | None, repeat: int, breakdown: str) -> argparse.Namespace:
+    """The command line both benchmarks take: glossary sizes, repetitions, --breakdown, the database folder
+    (created if missing)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="0,100000", help="synthetic concepts added to the seed")
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--breakdown", action="store_true", help=breakdown)
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIRECTORY)
+    args = parser.parse_args()
+    args.dir.mkdir(exist_ok=True)
+    return args
 
 
 def app_client(url: str) -> AppClient:

@@ -7,16 +7,13 @@ Raw OpenCC and the app run alternately; the ratio is the median of the ratios of
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import opencc
 
 from app.annotate.index import TermAnnotator
 from app.convert.protect import convert_replacing
 from app.convert.routes import _replacements
-from bench.annotate_glossary import app_client, best_of, paired, report_text
-from bench.synthetic import DEFAULT_DIRECTORY, glossary_database
+from bench.annotate_glossary import app_client, arguments, best_of, paired, report_text
+from bench.synthetic import glossary_database
 from tests.appclient import AppClient
 
 
@@ -40,13 +37,7 @@ def _steps(client: AppClient, text: str, config: str, repeat: int) -> list[float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="0,100000", help="synthetic concepts added to the seed")
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--breakdown", action="store_true", help="also time each step of a protected request")
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIRECTORY)
-    args = parser.parse_args()
-    args.dir.mkdir(exist_ok=True)
+    args = arguments(__doc__, 7, "also time each step of a protected request")
     text = report_text(100_000)
     print(f"text: {len(text.encode()):,} bytes of report text (Simplified)")
     print("| concepts | config | protect_terms | raw OpenCC ms | app ms | ratio |")
