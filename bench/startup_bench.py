@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from app.core.normalize import warm
@@ -58,9 +59,20 @@ class Timed:
         self.index.update(changed, deleted)
 
 
+def fresh_memory_seconds() -> float:
+    """Seconds to write 256 MB of memory the process never touched: the cost of the page faults every build
+    pays. On this shared virtual machine it changes from hour to hour, and the start-up's times with it (the
+    same code measured 6.6-8.5 s and later 12.2-12.7 s of index build); printed so that runs made in different
+    states of the machine can be told apart."""
+    started = time.perf_counter()
+    np.ones(32 << 20, dtype=np.int64)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     if len(sys.argv) != 2:
         raise SystemExit(__doc__)
+    print(f"the machine: 256 MB of fresh memory written in {fresh_memory_seconds():.2f} s")
     engine = make_engine(sys.argv[1])
     rows: list[tuple[str, float, float]] = []
     loaded: list[tuple[list[StoredTerm], list[str], int]] = []
