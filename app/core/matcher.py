@@ -118,6 +118,13 @@ class Scan:
             for start, end, w in zip(self.starts.tolist(), self.ends.tolist(), self.which.tolist(), strict=True)
         ]
 
+    def unchanged(self) -> npt.NDArray[np.bool_]:
+        """Which matches are written exactly as their folded key (no Traditional, full-width or quoted
+        character in them), so that their surface is the key itself."""
+        if self._folded is None:
+            return np.zeros(0, dtype=np.bool_)
+        return self._folded.unchanged(self.starts, self.ends)
+
     def groups(self) -> tuple[npt.NDArray[np.int64], list[tuple[str, int]]]:
         """The matches grouped by (surface, pattern): a group number per match, and each group's surface and
         index into `patterns`. A report repeats a few hundred terms thousands of times, so whatever depends
@@ -129,7 +136,7 @@ class Scan:
         if not len(self.starts) or self._folded is None:
             return np.zeros(0, dtype=np.int64), []
         text, starts, ends, which = self.text, self.starts, self.ends, self.which
-        plain = self._folded.unchanged(starts, ends)
+        plain = self.unchanged()
         group = np.empty(len(starts), dtype=np.int64)
         members: list[tuple[str, int]] = []
         # Plain matches: one group per pattern.
@@ -171,7 +178,7 @@ class TermMatcher:
             [(k[0] in _ASCII_ALNUM) | (k[-1] in _ASCII_ALNUM) << 1 for k in keys], dtype=np.uint8
         )
         self._automaton: ahocorasick_rs.AhoCorasick | ahocorasick_rs.BytesAhoCorasick | None = None
-        self._units: npt.NDArray[np.uint8] | None = None
+        self._units: npt.NDArray[np.uint16] | None = None
         if not keys:
             return
         units = _two_byte_units(keys)
@@ -179,7 +186,7 @@ class TermMatcher:
             self._automaton = ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
             return
         codes = np.frombuffer("".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        encoded = units[codes].tobytes()
+        encoded = units.take(codes).tobytes()
         ends = (np.cumsum(np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))) * 2).tolist()
         bounds = zip([0, *ends[:-1]], ends, strict=True)
         self._units = units
@@ -194,8 +201,9 @@ class TermMatcher:
         if units is None:
             raw = self._automaton.find_matches_as_indexes(folded_text.folded)  # type: ignore[arg-type]
             return np.fromiter(itertools.chain.from_iterable(raw), dtype=np.int64, count=3 * len(raw)).reshape(-1, 3)
-        codes = folded_text.folded_codes
-        haystack = units[np.minimum(codes, len(units) - 1)].tobytes()
+        # mode="clip": a code point beyond the table takes its last entry, the pair no key holds. (A 1-D `take`
+        # is an order of magnitude faster than fancy indexing of a two-column table.)
+        haystack = units.take(folded_text.folded_codes, mode="clip").tobytes()
         raw = self._automaton.find_matches_as_indexes(haystack)  # type: ignore[arg-type]
         found = np.fromiter(itertools.chain.from_iterable(raw), dtype=np.int64, count=3 * len(raw)).reshape(-1, 3)
         found[:, 1:] >>= 1  # two bytes a character
@@ -212,6 +220,11 @@ class TermMatcher:
 
     def __len__(self) -> int:
         return len(self._patterns)
+
+    @property
+    def patterns(self) -> Sequence[Pattern]:
+        """What each key stands for, by the index a `Scan` gives in `which`."""
+        return self._patterns
 
     def find(self, text: str) -> list[Match]:
         """Every term in `text`, leftmost-longest, not overlapping, in order of position."""
@@ -275,17 +288,16 @@ _NOTHING = Scan(None, *(np.zeros(0, dtype=np.int64),) * 3, patterns=())
 _MAX_UNITS = 128 * 128 - 1
 
 
-def _two_byte_units(keys: Sequence[str]) -> npt.NDArray[np.uint8] | None:
-    """Code point → its two bytes, for code points up to the largest the keys use (and one past it, the
-    pair of every character beyond); None when the keys use more characters than there are pairs."""
+def _two_byte_units(keys: Sequence[str]) -> npt.NDArray[np.uint16] | None:
+    """Code point → its two bytes (lead byte first: a little-endian 16-bit unit), for code points up to the
+    largest the keys use and one past it, the pair of every character beyond; None when the keys use more
+    characters than there are pairs."""
     used = np.unique(np.frombuffer("".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
     if len(used) > _MAX_UNITS:
         return None
-    units = np.empty((int(used[-1]) + 2, 2), dtype=np.uint8)
-    units[:] = (0xFF, 0x7F)
-    number = np.arange(len(used))
-    units[used, 0] = 0x80 + (number >> 7)
-    units[used, 1] = number & 0x7F
+    units = np.full(int(used[-1]) + 2, 0xFF | 0x7F << 8, dtype="<u2")
+    number = np.arange(len(used), dtype=np.uint16)
+    units[used] = (0x80 + (number >> 7)) | (number & 0x7F) << 8
     return units
 
 

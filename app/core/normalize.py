@@ -136,7 +136,6 @@ class FoldedText:
         "_length",
         "_mapped",
         "_origin_at",
-        "folded",
         "folded_codes",
         "original",
     )
@@ -146,7 +145,7 @@ class FoldedText:
         table = _running_table()
         codes = np.frombuffer(original.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         if not codes.size or int(codes.max()) < _LIMIT:  # the usual case: every code point is in the table
-            mapped = table[codes]
+            mapped = table.take(codes)
         else:
             inside = codes < _LIMIT
             mapped = np.where(inside, table[np.where(inside, codes, 0)], codes)
@@ -159,7 +158,6 @@ class FoldedText:
         if not positions.size:
             self._folded_at = self._length = self._deleted = _EMPTY
             self.folded_codes = mapped
-            self.folded = mapped.tobytes().decode("utf-32-le", "surrogatepass")
             return
         # The few distinct irregular code points are folded one by one (fold_char is cached).
         distinct, which = np.unique(codes[positions], return_inverse=True)
@@ -183,7 +181,11 @@ class FoldedText:
                 pieces = np.array([ord(c) for c in replacement], dtype=np.uint32)
                 out[starts[:, None] + np.arange(len(replacement))] = pieces
         self.folded_codes = out
-        self.folded = out.tobytes().decode("utf-32-le", "surrogatepass")
+
+    @property
+    def folded(self) -> str:
+        """The folded text (the matcher reads `folded_codes`; this string is made only when asked for)."""
+        return self.folded_codes.tobytes().decode("utf-32-le", "surrogatepass")
 
     def _origin(self, index: int) -> tuple[int, int, int]:
         """The original index of folded[index], its place in an expansion (-1: none) and that expansion's length."""
