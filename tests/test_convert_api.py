@@ -1,7 +1,11 @@
+import numpy as np
 import opencc
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from app.core.script import Script, available_configs, to_script
+from app.convert.protect import _cut, convert_replacing
+from app.core.script import Script, available_configs, convert, to_script
 from tests.appclient import AppClient
 from tests.conftest import REPORT
 from tests.test_annotate_matcher import BY_SLUG, MATCHER
@@ -109,3 +113,25 @@ def test_whole_report_differs_from_opencc_only_inside_terms(client: AppClient, c
 
 def test_protect_terms_false_is_exactly_opencc_on_the_report(client: AppClient):
     assert converted(client, REPORT_TEXT, "s2twp", protect=False) == opencc.OpenCC("s2twp").convert(REPORT_TEXT)
+
+
+# The cut-and-convert step itself (app/convert/protect.py).
+
+
+@given(st.text(alphabet="数据得地改革“”\ue000a1", max_size=30), st.data())
+def test_cut_puts_the_placeholder_in_place_of_each_span(text: str, data: st.DataObject):
+    bounds = sorted(data.draw(st.sets(st.integers(0, len(text)), max_size=8)))
+    spans = list(zip(bounds[::2], bounds[1::2], strict=False))  # non-empty, non-overlapping, in order
+    starts, ends = [s for s, _ in spans], [e for _, e in spans]
+    pieces = [text[a:b] for a, b in zip([0, *ends], [*starts, len(text)], strict=True)]
+    assert _cut(text, np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64), "\ue001") == (
+        "\ue001".join(pieces)
+    )
+
+
+def test_convert_replacing_when_the_text_uses_every_private_use_character():
+    text = "推行数据得地改革，数据全部上云"
+    expected = convert("推行", "s2twp") + "數據得地" + convert("改革，数据全部上云", "s2twp")
+    assert convert_replacing(text, "s2twp", np.array([2]), np.array([6]), ["數據得地"]) == expected
+    crowded = text + "".join(map(chr, range(0xE000, 0xF900)))  # no character is left to stand for the terms
+    assert convert_replacing(crowded, "s2twp", [2], [6], ["數據得地"]) == expected + crowded[len(text) :]

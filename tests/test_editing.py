@@ -221,3 +221,17 @@ def test_search_and_annotate_see_an_edit_at_once_in_the_same_process(editor):
         i["term"]["slug"] != "ce-shi-ci-tiao"
         for i in client.get("/v1/search", params={"q": "测试词条"}).json()["items"]
     )
+
+
+def test_convert_sees_a_new_traditional_override_at_once(editor):
+    # Protected forms are remembered with the matcher's snapshot: an edit must not leave the old one answering.
+    client, headers = editor
+    assert client.post("/v1/terms", json=new_entry(), headers=headers).status_code == 201
+    body = {"text": "这是测试词条。", "config": "s2twp"}
+    assert client.post("/v1/convert", json=body).json()["text"] == "這是測試詞條。"
+    etag = client.get("/v1/terms/ce-shi-ci-tiao").headers["etag"]
+    patched = client.request(
+        "PATCH", "/v1/terms/ce-shi-ci-tiao", json={"hant": "測試辭條"}, headers=headers | {"If-Match": etag}
+    )
+    assert patched.status_code == 200, patched.text
+    assert client.post("/v1/convert", json=body).json()["text"] == "這是測試辭條。"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -39,10 +39,13 @@ class Annotation(NamedTuple):
 
 
 class Found(NamedTuple):
-    """The terms found in a text as arrays (`Scan`), and the record of each pattern index in it."""
+    """The terms found in a text as arrays (`Scan`); the record of each pattern, by the index `Scan.which`
+    gives (only those of patterns in the scan are to be read); and the scratch space of the snapshot that
+    found them (`memo`)."""
 
     scan: Scan
-    records: dict[int, StoredTerm]
+    records: Sequence[StoredTerm]
+    memo: dict[Hashable, Any]
 
     def annotations(self) -> list[Annotation]:
         """One `Annotation` per match."""
@@ -56,8 +59,17 @@ class Found(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
+    """A matcher and the records its patterns name, swapped in together.
+
+    `by_pattern` is the record of each pattern, by index. `memo` holds what callers derive from a pattern
+    and this snapshot's records (the protected form of a term under a config, say): it goes with the
+    snapshot, so an edit can never leave a stale entry behind.
+    """
+
     matcher: TermMatcher
     records: Mapping[str, StoredTerm] = field(default_factory=dict)
+    by_pattern: Sequence[StoredTerm] = ()
+    memo: dict[Hashable, Any] = field(default_factory=dict)
 
 
 class TermAnnotator:
@@ -113,25 +125,17 @@ class TermAnnotator:
         return self.scan(text, kind=kind).annotations()
 
     def scan(self, text: str, *, kind: str | None = None) -> Found:
-        """`annotate` as arrays: the matcher's `Scan` of the terms whose concept is in the snapshot (and of
-        `kind`), with the record of each pattern found. Records are looked up once per distinct pattern, not
-        once per match."""
+        """`annotate` as arrays: the matcher's `Scan` (only the terms of `kind`, if given), with the snapshot's
+        record of every pattern and its memo. The kind is checked once per distinct pattern, not per match."""
         snapshot = self._current
         scan = snapshot.matcher.scan(text)
-        if not len(scan):
-            return Found(scan, {})
-        distinct, inverse = np.unique(scan.which, return_inverse=True)
-        records: dict[int, StoredTerm] = {}
-        wanted = []
-        for w in distinct.tolist():
-            record = snapshot.records.get(scan.patterns[w].slug)
-            ok = record is not None and (kind is None or record.kind == kind)
-            if ok:
-                records[w] = record  # type: ignore[assignment]
-            wanted.append(ok)
-        if not all(wanted):
-            scan = scan.subset(np.array(wanted, dtype=np.bool_)[inverse])
-        return Found(scan, records)
+        if kind is not None and len(scan):
+            distinct, inverse = np.unique(scan.which, return_inverse=True)
+            by_pattern = snapshot.by_pattern
+            wanted = np.array([by_pattern[w].kind == kind for w in distinct.tolist()], dtype=np.bool_)
+            if not wanted.all():
+                scan = scan.subset(wanted[inverse])
+        return Found(scan, snapshot.by_pattern, snapshot.memo)
 
     def matches(self, text: str) -> list[Match]:
         return self._current.matcher.find(text)
@@ -193,4 +197,5 @@ class TermAnnotator:
 
 
 def _build(patterns: dict[str, Pattern], records: dict[str, StoredTerm]) -> _Snapshot:
-    return _Snapshot(TermMatcher(patterns), records)
+    matcher = TermMatcher(patterns)
+    return _Snapshot(matcher, records, [records[p.slug] for p in matcher.patterns])

@@ -17,6 +17,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
+import numpy as np
+import numpy.typing as npt
+
 from app.core.normalize import fold
 from app.core.script import Script, convert, to_script
 
@@ -94,19 +97,19 @@ def convert_protecting(text: str, config: str, terms: Sequence[FoundTerm]) -> st
 
 
 def convert_replacing(
-    text: str, config: str, starts: Sequence[int], ends: Sequence[int], replacements: Sequence[str]
+    text: str,
+    config: str,
+    starts: Sequence[int] | npt.NDArray[np.int64],
+    ends: Sequence[int] | npt.NDArray[np.int64],
+    replacements: Sequence[str],
 ) -> str:
-    """`text` converted with `config`, except that each span [starts[i], ends[i]) (non-overlapping, in order)
-    becomes replacements[i] as it is."""
-    if not replacements:
+    """`text` converted with `config`, except that each span [starts[i], ends[i]) (non-empty,
+    non-overlapping, in order) becomes replacements[i] as it is."""
+    if not len(replacements):
         return convert(text, config)
     placeholder = _unused_private_use_char(text)
     if placeholder is not None:
-        cut = [text[: starts[0]]]
-        for end, start in zip(ends, starts[1:], strict=False):
-            cut += [placeholder, text[end:start]]
-        cut += [placeholder, text[ends[-1] :]]
-        converted = convert("".join(cut), config).split(placeholder)
+        converted = convert(_cut(text, starts, ends, placeholder), config).split(placeholder)
         if len(converted) == len(replacements) + 1:  # OpenCC passes private-use characters through
             out = [converted[0]] * (2 * len(replacements) + 1)
             out[1::2] = replacements
@@ -115,11 +118,30 @@ def convert_replacing(
     # The text uses every private-use character: convert the pieces between the terms one by one.
     pieces = []
     pos = 0
-    for start, end, replacement in zip(starts, ends, replacements, strict=True):
+    for start, end, replacement in zip(list(starts), list(ends), replacements, strict=True):
         pieces += [convert(text[pos:start], config), replacement]
         pos = end
     pieces.append(convert(text[pos:], config))
     return "".join(pieces)
+
+
+def _cut(
+    text: str,
+    starts: Sequence[int] | npt.NDArray[np.int64],
+    ends: Sequence[int] | npt.NDArray[np.int64],
+    placeholder: str,
+) -> str:
+    """`text` with each span [starts[i], ends[i]) (non-empty, non-overlapping) replaced by `placeholder`, as
+    array operations on the code points (a megabyte has thousands of terms)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    first, stop = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+    depth = np.zeros(len(codes) + 1, dtype=np.int32)
+    depth[first] += 1  # the spans do not overlap, so no index repeats within either assignment
+    depth[stop] -= 1
+    dropped = np.cumsum(depth[:-1]) > 0
+    dropped[first] = False
+    codes[first] = ord(placeholder)
+    return codes[~dropped].tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def _unused_private_use_char(text: str) -> str | None:

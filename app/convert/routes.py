@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import operator
-
+import numpy as np
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictBool
 
@@ -37,20 +36,41 @@ class ConvertResult(BaseModel):
     config: str
 
 
+# Protected forms remembered per snapshot and config (a text repeats its terms; so do the texts sent). Keys
+# come from the text sent, so their number is capped; beyond it, forms are worked out and not remembered.
+_MEMO_LIMIT = 1 << 14
+
+
 def _replacements(found: Found, config: str) -> list[str]:
-    """The protected form of every term found, worked out once per distinct (surface, pattern)."""
-    group, members = found.scan.groups()
-    patterns, records = found.scan.patterns, found.records
-    forms = []
-    for surface, w in members:
-        pattern, record = patterns[w], records[w]
-        written = (
-            WrittenForm(record.hans, record.hant)
-            if pattern.form == 0
-            else WrittenForm(record.aliases[pattern.form - 1])
-        )
-        forms.append(protected_form(surface, written, pattern.localised, config))
-    return list(operator.itemgetter(*group.tolist())(forms)) if len(group) > 1 else [forms[g] for g in group.tolist()]
+    """The protected form of every term found, in order.
+
+    Each form is worked out once and remembered with the snapshot that found it: by pattern for a match
+    written exactly as its key (in a Simplified text, nearly all of them), by (surface, pattern) for the rest.
+    """
+    scan, records = found.scan, found.records
+    memo: dict[object, str] = found.memo.setdefault(("protected", config), {})
+    text, patterns = scan.text, scan.patterns
+    starts, ends = scan.starts.tolist(), scan.ends.tolist()
+    keys: list[object] = scan.which.tolist()
+    for i in np.flatnonzero(~scan.unchanged()).tolist():
+        keys[i] = (text[starts[i] : ends[i]], keys[i])
+    forms: list[str | None] = list(map(memo.get, keys))
+    if None not in forms:
+        return forms  # type: ignore[return-value]
+    for i, form in enumerate(forms):
+        if form is None:
+            key = keys[i]
+            surface, w = key if isinstance(key, tuple) else (text[starts[i] : ends[i]], key)
+            pattern, record = patterns[w], records[w]  # type: ignore[index]
+            written = (
+                WrittenForm(record.hans, record.hant)
+                if pattern.form == 0
+                else WrittenForm(record.aliases[pattern.form - 1])
+            )
+            form = forms[i] = protected_form(surface, written, pattern.localised, config)
+            if len(memo) < _MEMO_LIMIT:
+                memo[key] = form
+    return forms  # type: ignore[return-value]
 
 
 @router.post(
@@ -66,11 +86,8 @@ def convert_text(request: ConvertRequest, glossary: GlossaryDep, settings: Setti
     check_size(settings, "text", request.text)
     if request.protect_terms and protects(request.config):
         found = glossary.index(TermAnnotator).scan(request.text)
-        scan = found.scan
         replacements = _replacements(found, request.config)
-        converted = convert_replacing(
-            request.text, request.config, scan.starts.tolist(), scan.ends.tolist(), replacements
-        )
+        converted = convert_replacing(request.text, request.config, found.scan.starts, found.scan.ends, replacements)
     else:
         converted = convert(request.text, request.config)
     # Encoded here rather than validated again through ConvertResult (which documents the shape): the
