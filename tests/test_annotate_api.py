@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 
+import anyio
 import opencc
 import pytest
+from fastapi import Response
 
-from app.annotate.routes import AnnotateResult, TermMatch
+from app.annotate.routes import INLINE_CHARS, AnnotateResult, TermMatch, off_loop_if_long
 from tests.appclient import AppClient
 from tests.conftest import REPORT, Database, client_for
 
@@ -163,3 +166,28 @@ def test_openapi_declares_the_error_statuses(client: AppClient):
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/v1/annotate", "/v1/convert", "/v1/qa"):
         assert {"200", "413", "422"} <= set(paths[path]["post"]["responses"]), path
+
+
+def test_a_short_text_is_handled_on_the_event_loop_and_a_long_one_in_the_thread_pool():
+    def work(_text: str) -> Response:
+        return Response(str(threading.get_ident()))
+
+    async def threads() -> tuple[int, bytes, bytes]:
+        short = await off_loop_if_long(INLINE_CHARS, work, "x")
+        long = await off_loop_if_long(INLINE_CHARS + 1, work, "x")
+        return threading.get_ident(), bytes(short.body), bytes(long.body)
+
+    loop_thread, short, long = anyio.run(threads)
+    assert int(short) == loop_thread
+    assert int(long) != loop_thread
+
+
+@pytest.mark.parametrize("path", ["/v1/annotate", "/v1/convert"])
+def test_the_same_answer_on_the_event_loop_and_in_the_thread_pool(client: AppClient, path: str):
+    # The passage repeated to just past the inline limit goes to the thread pool; its first copy does not.
+    long = PASSAGE * (INLINE_CHARS // len(PASSAGE) + 1)
+    short, whole = (client.post(path, json={"text": t}).json() for t in (PASSAGE, long))
+    if path == "/v1/annotate":
+        assert whole["matches"][: len(short["matches"])] == short["matches"]
+    else:
+        assert whole["text"] == short["text"] * (INLINE_CHARS // len(PASSAGE) + 1)

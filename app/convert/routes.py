@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StrictBool
 
 from app.annotate.index import Found, TermAnnotator
-from app.annotate.routes import check_size, json_response
+from app.annotate.routes import check_size, json_response, off_loop_if_long
 from app.api.deps import GlossaryDep, SettingsDep
 from app.convert.protect import WrittenForm, convert_replacing, protected_form, protects
 from app.core.script import available_configs, convert
@@ -78,18 +78,24 @@ def _replacements(found: Found, config: str) -> list[str]:
     response_model=ConvertResult,
     responses=responses(InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError),
 )
-def convert_text(request: ConvertRequest, glossary: GlossaryDep, settings: SettingsDep) -> Response:
+async def convert_text(request: ConvertRequest, glossary: GlossaryDep, settings: SettingsDep) -> Response:
     """Convert `text` with the OpenCC config `config`, glossary terms protected unless `protect_terms` is false."""
     configs = available_configs()
     if request.config not in configs:
         raise InvalidInputError(f"config: unknown OpenCC config {request.config!r}; valid: {', '.join(configs)}")
     check_size(settings, "text", request.text)
-    if request.protect_terms and protects(request.config):
-        found = glossary.index(TermAnnotator).scan(request.text)
-        replacements = _replacements(found, request.config)
-        converted = convert_replacing(request.text, request.config, found.scan.starts, found.scan.ends, replacements)
+    protect = request.protect_terms and protects(request.config)
+    annotator = glossary.index(TermAnnotator) if protect else None
+    return await off_loop_if_long(len(request.text), _convert, request.text, request.config, annotator)
+
+
+def _convert(text: str, config: str, annotator: TermAnnotator | None) -> Response:
+    """The conversion, terms protected when an annotator is given."""
+    if annotator is not None:
+        found = annotator.scan(text)
+        converted = convert_replacing(text, config, found.scan.starts, found.scan.ends, _replacements(found, config))
     else:
-        converted = convert(request.text, request.config)
+        converted = convert(text, config)
     # Encoded here rather than validated again through ConvertResult (which documents the shape): the
     # response model would copy and re-check the whole converted text.
-    return json_response({"text": converted, "config": request.config})
+    return json_response({"text": converted, "config": config})
