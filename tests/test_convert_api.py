@@ -5,7 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.convert.protect import _cut, convert_replacing
-from app.core.script import Script, available_configs, convert, to_script
+from app.convert.routes import SCAN_ON_LOOP_CHARS
+from app.core.script import Script, available_configs, convert, line_slices, to_script
 from tests.appclient import AppClient
 from tests.conftest import REPORT
 from tests.test_annotate_matcher import BY_SLUG, MATCHER
@@ -135,3 +136,38 @@ def test_convert_replacing_when_the_text_uses_every_private_use_character():
     assert convert_replacing(text, "s2twp", np.array([2]), np.array([6]), ["數據得地"]) == expected
     crowded = text + "".join(map(chr, range(0xE000, 0xF900)))  # no character is left to stand for the terms
     assert convert_replacing(crowded, "s2twp", [2], [6], ["數據得地"]) == expected + crowded[len(text) :]
+
+
+@given(st.text(alphabet="数据得地\n“”a", max_size=60), st.integers(1, 12))
+def test_line_slices_cover_the_text_and_end_at_line_breaks(text: str, size: int):
+    slices = line_slices(text, size)
+    assert [s for s, _ in slices] == [0, *(e for _, e in slices[:-1])]
+    assert slices[-1][1] == len(text)
+    assert all(text[end - 1] == "\n" for _, end in slices[:-1])
+    # A slice runs past `size` only when no line break lets it stop earlier.
+    assert all(end - start <= size or "\n" not in text[start : start + size] for start, end in slices[:-1])
+
+
+@pytest.mark.parametrize("config", ["s2twp", "s2hk", "tw2sp"])
+def test_opencc_converts_a_text_slice_by_slice_as_in_one_go(config: str):
+    raw = opencc.OpenCC(config).convert
+    text = REPORT_TEXT if config.startswith("s2") else opencc.OpenCC("s2twp").convert(REPORT_TEXT)
+    assert "".join(raw(text[s:e]) for s, e in line_slices(text, 500)) == raw(text)
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_a_text_long_enough_to_be_scanned_in_the_thread_pool_converts_as_the_report_does(
+    client: AppClient, protect: bool
+):
+    # The report ends with a line break, so five copies convert as five times one copy; the five are longer
+    # than SCAN_ON_LOOP_CHARS, the one is not.
+    assert REPORT_TEXT.endswith("\n")
+    assert len(REPORT_TEXT) * 5 > SCAN_ON_LOOP_CHARS > len(REPORT_TEXT)
+    one = converted(client, REPORT_TEXT, "s2twp", protect)
+    assert converted(client, REPORT_TEXT * 5, "s2twp", protect) == one * 5
+
+
+def test_a_long_text_using_every_private_use_character_is_converted_piece_by_piece(client: AppClient):
+    every = "".join(map(chr, range(0xE000, 0xF900)))  # OpenCC passes them through
+    expected = converted(client, SENTENCE, "s2twp") + every + "\n" + converted(client, REPORT_TEXT, "s2twp")
+    assert converted(client, SENTENCE + every + "\n" + REPORT_TEXT, "s2twp") == expected

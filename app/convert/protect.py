@@ -107,15 +107,23 @@ def convert_replacing(
     non-overlapping, in order) becomes replacements[i] as it is."""
     if not len(replacements):
         return convert(text, config)
-    placeholder = _unused_private_use_char(text)
-    if placeholder is not None:
-        converted = convert(_cut(text, starts, ends, placeholder), config).split(placeholder)
-        if len(converted) == len(replacements) + 1:  # OpenCC passes private-use characters through
-            out = [converted[0]] * (2 * len(replacements) + 1)
-            out[1::2] = replacements
-            out[2::2] = converted[1:]
-            return "".join(out)
-    # The text uses every private-use character: convert the pieces between the terms one by one.
+    cut = cut_out(text, starts, ends, replacements)
+    if cut is not None:
+        out = cut.put_back(convert(cut.text, config))
+        if out is not None:
+            return out
+    return convert_piecewise(text, config, starts, ends, replacements)
+
+
+def convert_piecewise(
+    text: str,
+    config: str,
+    starts: Sequence[int] | npt.NDArray[np.int64],
+    ends: Sequence[int] | npt.NDArray[np.int64],
+    replacements: Sequence[str],
+) -> str:
+    """`convert_replacing` with one OpenCC call per piece between the terms: for a text that uses every
+    private-use character, so that none can stand for the terms."""
     pieces = []
     pos = 0
     for start, end, replacement in zip(list(starts), list(ends), replacements, strict=True):
@@ -123,6 +131,39 @@ def convert_replacing(
         pos = end
     pieces.append(convert(text[pos:], config))
     return "".join(pieces)
+
+
+class Cut(NamedTuple):
+    """A text with its terms cut out, ready for one OpenCC pass: `placeholder` stands where each term was,
+    and `replacements` are what the terms become."""
+
+    text: str
+    placeholder: str
+    replacements: Sequence[str]
+
+    def put_back(self, converted: str) -> str | None:
+        """`converted` (OpenCC's output for `text`) with each placeholder replaced by its term's form; None if
+        OpenCC did not pass every placeholder through."""
+        pieces = converted.split(self.placeholder)
+        if len(pieces) != len(self.replacements) + 1:
+            return None
+        out = [pieces[0]] * (2 * len(self.replacements) + 1)
+        out[1::2] = self.replacements
+        out[2::2] = pieces[1:]
+        return "".join(out)
+
+
+def cut_out(
+    text: str,
+    starts: Sequence[int] | npt.NDArray[np.int64],
+    ends: Sequence[int] | npt.NDArray[np.int64],
+    replacements: Sequence[str],
+) -> Cut | None:
+    """`text` with the spans cut out (see `Cut`); None when the text uses every private-use character."""
+    placeholder = _unused_private_use_char(text)
+    if placeholder is None:
+        return None
+    return Cut(_cut(text, starts, ends, placeholder), placeholder, replacements)
 
 
 def _cut(

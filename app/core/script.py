@@ -59,6 +59,22 @@ def convert(text: str, config: str) -> str:
     return str(converter(config).convert(text))
 
 
+def line_slices(text: str, size: int) -> list[tuple[int, int]]:
+    """`text` cut into consecutive slices [start, end) of about `size` characters, each ending with a line
+    break (but the last): at the last break within `size` of its start, or at the first one after when there
+    is none. OpenCC converts such slices one by one exactly as it converts the whole, since its dictionaries
+    are line-based and no phrase in them contains a line break."""
+    slices = []
+    start, length = 0, len(text)
+    while length - start > size:
+        end = text.rfind("\n", start, start + size) + 1 or text.find("\n", start + size) + 1 or length
+        slices.append((start, end))
+        start = end
+    if start < length or not slices:
+        slices.append((start, length))
+    return slices
+
+
 def to_script(text: str, script: Script) -> str:
     """`text` (Simplified) in `script`, converted character by character with regional variants."""
     config = HEADWORD_CONFIG[script]
