@@ -10,7 +10,10 @@ bench/annotate_glossary.py).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import statistics
+import time
 
 import opencc
 
@@ -21,6 +24,7 @@ from bench.annotate_glossary import (
     app_client,
     arguments,
     asgi_median,
+    asgi_post,
     best_of,
     paired,
     paired_asgi,
@@ -28,6 +32,8 @@ from bench.annotate_glossary import (
 )
 from bench.synthetic import glossary_database
 from tests.appclient import AppClient
+
+STALL_SIZES = (100_000, 1_000_000)
 
 
 def _steps(client: AppClient, text: str, config: str, repeat: int) -> list[float]:
@@ -48,6 +54,39 @@ def _steps(client: AppClient, text: str, config: str, repeat: int) -> list[float
     ]
 
 
+def longest_stall(client: AppClient, text: str, repeat: int) -> tuple[float, float]:
+    """The event loop's longest stall while it answers one protected `s2twp` request for `text`, and that
+    request's time (medians over `repeat` requests, seconds). A task on the same loop that does nothing but
+    yield measures the gaps between its turns: what any other request would wait to be served."""
+    body = json.dumps({"text": text, "config": "s2twp"}, ensure_ascii=False).encode()
+
+    async def run() -> list[tuple[float, float]]:
+        results = []
+        for _ in range(repeat):
+            gaps: list[float] = []
+            done = asyncio.Event()
+
+            async def ticker(gaps: list[float] = gaps, done: asyncio.Event = done) -> None:
+                last = time.perf_counter()
+                while not done.is_set():
+                    await asyncio.sleep(0)
+                    now = time.perf_counter()
+                    gaps.append(now - last)
+                    last = now
+
+            task = asyncio.create_task(ticker())
+            await asyncio.sleep(0)
+            started = time.perf_counter()
+            assert await asgi_post(client.app, "/v1/convert", body) == 200
+            results.append((max(gaps), time.perf_counter() - started))
+            done.set()
+            await task
+        return results
+
+    results = client.portal.call(run)
+    return statistics.median(g for g, _ in results), statistics.median(t for _, t in results)
+
+
 def main() -> None:
     args = arguments(__doc__, 7, "also time each step of a protected request")
     text = report_text(100_000)
@@ -55,6 +94,7 @@ def main() -> None:
     print("| concepts | config | protect_terms | raw OpenCC ms | app ms | ratio | via httpx |")
     print("|---:|---|---|---:|---:|---:|---:|")
     steps = []
+    stalls: list[tuple[int, float, float]] = []
     for size in (int(s) for s in args.sizes.split(",")):
         url = glossary_database(size, args.dir)
         with app_client(url) as client:
@@ -84,6 +124,14 @@ def main() -> None:
                         f"| {len(glossary):,} | {config} | "
                         + " | ".join(f"{t * 1e3:.1f}" for t in _steps(client, text, config, args.repeat))
                     )
+            if size == 0:
+                stalls.extend((length, *longest_stall(client, report_text(length), 7)) for length in STALL_SIZES)
+    print("\nThe event loop's longest stall during one protected s2twp request (seed; median of 7), while a task")
+    print("on the same loop does nothing but yield: what any other request waits to be served.\n")
+    print("| body bytes | longest stall ms | request ms |")
+    print("|---:|---:|---:|")
+    for length, stall, took in stalls:
+        print(f"| {length:,} | {stall * 1e3:.1f} | {took * 1e3:.1f} |")
     if steps:
         print("\nSteps of a protected request, median ms: raw OpenCC; the request floor (the same body refused with")
         print("422 for its config, called through ASGI: parsing, validation); TermAnnotator.scan (fold, automaton,")
