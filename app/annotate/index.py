@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -61,13 +61,12 @@ class Found(NamedTuple):
 class _Snapshot:
     """A matcher and the records its patterns name, swapped in together.
 
-    `by_pattern` is the record of each pattern, by index. `memo` holds what callers derive from a pattern
+    `by_pattern` is the record of each pattern, by the matcher's index. `memo` holds what callers derive from a pattern
     and this snapshot's records (the protected form of a term under a config, say): it goes with the
     snapshot, so an edit can never leave a stale entry behind.
     """
 
     matcher: TermMatcher
-    records: Mapping[str, StoredTerm] = field(default_factory=dict)
     by_pattern: Sequence[StoredTerm] = ()
     memo: dict[Hashable, Any] = field(default_factory=dict)
 
@@ -198,4 +197,4 @@ class TermAnnotator:
 
 def _build(patterns: dict[str, Pattern], records: dict[str, StoredTerm]) -> _Snapshot:
     matcher = TermMatcher(patterns)
-    return _Snapshot(matcher, records, [records[p.slug] for p in matcher.patterns])
+    return _Snapshot(matcher, [records[p.slug] for p in matcher.patterns])

@@ -30,6 +30,8 @@ _TO_TRADITIONAL = {"s2t": Script.hant, "s2tw": Script.tw, "s2twp": Script.tw, "s
 _TO_SIMPLIFIED = {"t2s": "t2s", "tw2s": "tw2s", "tw2sp": "tw2s", "hk2s": "hk2s", "hk2sp": "hk2s"}
 _PRIVATE_USE = range(0xE000, 0xF900)
 
+Offsets = Sequence[int] | npt.NDArray[np.int64]  # code-point offsets of the terms, as a list or as an array
+
 
 class WrittenForm(NamedTuple):
     """The form of a concept a term is written in (its headword or an alias), Simplified, and the entry's
@@ -96,13 +98,7 @@ def convert_protecting(text: str, config: str, terms: Sequence[FoundTerm]) -> st
     )
 
 
-def convert_replacing(
-    text: str,
-    config: str,
-    starts: Sequence[int] | npt.NDArray[np.int64],
-    ends: Sequence[int] | npt.NDArray[np.int64],
-    replacements: Sequence[str],
-) -> str:
+def convert_replacing(text: str, config: str, starts: Offsets, ends: Offsets, replacements: Sequence[str]) -> str:
     """`text` converted with `config`, except that each span [starts[i], ends[i]) (non-empty,
     non-overlapping, in order) becomes replacements[i] as it is."""
     if not len(replacements):
@@ -115,13 +111,7 @@ def convert_replacing(
     return convert_piecewise(text, config, starts, ends, replacements)
 
 
-def convert_piecewise(
-    text: str,
-    config: str,
-    starts: Sequence[int] | npt.NDArray[np.int64],
-    ends: Sequence[int] | npt.NDArray[np.int64],
-    replacements: Sequence[str],
-) -> str:
+def convert_piecewise(text: str, config: str, starts: Offsets, ends: Offsets, replacements: Sequence[str]) -> str:
     """`convert_replacing` with one OpenCC call per piece between the terms: for a text that uses every
     private-use character, so that none can stand for the terms."""
     pieces = []
@@ -153,12 +143,7 @@ class Cut(NamedTuple):
         return "".join(out)
 
 
-def cut_out(
-    text: str,
-    starts: Sequence[int] | npt.NDArray[np.int64],
-    ends: Sequence[int] | npt.NDArray[np.int64],
-    replacements: Sequence[str],
-) -> Cut | None:
+def cut_out(text: str, starts: Offsets, ends: Offsets, replacements: Sequence[str]) -> Cut | None:
     """`text` with the spans cut out (see `Cut`); None when the text uses every private-use character."""
     placeholder = _unused_private_use_char(text)
     if placeholder is None:
@@ -166,12 +151,7 @@ def cut_out(
     return Cut(_cut(text, starts, ends, placeholder), placeholder, replacements)
 
 
-def _cut(
-    text: str,
-    starts: Sequence[int] | npt.NDArray[np.int64],
-    ends: Sequence[int] | npt.NDArray[np.int64],
-    placeholder: str,
-) -> str:
+def _cut(text: str, starts: Offsets, ends: Offsets, placeholder: str) -> str:
     """`text` with each span [starts[i], ends[i]) (non-empty, non-overlapping) replaced by `placeholder`, as
     array operations on the code points (a megabyte has thousands of terms)."""
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()

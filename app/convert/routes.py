@@ -111,13 +111,15 @@ def _convert(text: str, config: str, annotator: TermAnnotator | None) -> str:
 # would only add the hand-over (and, often, caches cold on the other core). A slice of 32,768 characters is
 # 5-8 ms of OpenCC; each further OpenCC call costs about 0.1 ms more than the characters it converts
 # (100 KB in slices of 8,192 characters measured 9-10% slower than in one call, in slices of 32,768 3%).
-# Finding the terms takes 3-8 ms per 100,000 characters, so only a text longer than SCAN_ON_LOOP_CHARS is
-# scanned in the thread pool.
+# A line longer than a slice is converted whole (a megabyte on one line holds the loop for 60-90 ms, as it
+# did in a worker thread). Finding the terms takes 3-8 ms per 100,000 characters, so only a text longer than
+# SCAN_ON_LOOP_CHARS is scanned in the thread pool.
 SLICE_CHARS = 32_768
 SCAN_ON_LOOP_CHARS = 65_536
 
 
 async def _convert_long(text: str, config: str, annotator: TermAnnotator | None) -> str:
+    """`_convert` for a text over INLINE_CHARS, the event loop served between slices."""
     if annotator is None:
         return await _opencc_in_slices(text, config)
     if len(text) <= SCAN_ON_LOOP_CHARS:
@@ -129,7 +131,8 @@ async def _convert_long(text: str, config: str, annotator: TermAnnotator | None)
         return await _opencc_in_slices(text, config)
     cut = cut_out(text, starts, ends, replacements)
     converted = cut.put_back(await _opencc_in_slices(cut.text, config)) if cut is not None else None
-    if converted is None:  # no private-use character left to stand for the terms
+    if converted is None:  # no private-use character left to stand for the terms: one OpenCC call per piece,
+        # in a worker thread, which lets the loop take the GIL between the calls
         converted = await run_in_threadpool(convert_piecewise, text, config, starts, ends, replacements)
     return converted
 
