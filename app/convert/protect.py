@@ -41,16 +41,6 @@ class WrittenForm(NamedTuple):
     hant: str | None = None
 
 
-class FoundTerm(NamedTuple):
-    """A term found in the text: where, as written, whether as a phrase-localised form, and which form."""
-
-    start: int
-    end: int
-    surface: str
-    localised: bool
-    form: WrittenForm
-
-
 def protects(config: str) -> bool:
     """Whether protecting terms can change what `config` does."""
     return config in _TO_TRADITIONAL or config in _TO_SIMPLIFIED
@@ -80,22 +70,6 @@ def protected_form(surface: str, form: WrittenForm, localised: bool, config: str
                 return out
         return form.hans
     return convert(surface, config)
-
-
-def convert_protecting(text: str, config: str, terms: Sequence[FoundTerm]) -> str:
-    """`text` converted with `config`, each of `terms` (non-overlapping, in order) in its protected form.
-
-    Without terms, or with a config that does not localise, the result is exactly OpenCC's.
-    """
-    if not terms or not protects(config):
-        return convert(text, config)
-    return convert_replacing(
-        text,
-        config,
-        [t.start for t in terms],
-        [t.end for t in terms],
-        [protected_form(t.surface, t.form, t.localised, config) for t in terms],
-    )
 
 
 def convert_replacing(text: str, config: str, starts: Offsets, ends: Offsets, replacements: Sequence[str]) -> str:
