@@ -79,8 +79,9 @@ def test_the_writers_quotes_and_width_stay_as_written(client: AppClient):
 
 
 @pytest.mark.parametrize("config", available_configs())
-def test_text_without_terms_converts_exactly_as_opencc(client: AppClient, config: str):
-    text = "软件和数据库的项目管理，鼠标与信息，乾隆皇帝的头发"
+@pytest.mark.parametrize("lines", [1, 300], ids=["short", "long"])  # 300 lines: over INLINE_CHARS
+def test_text_without_terms_converts_exactly_as_opencc(client: AppClient, config: str, lines: int):
+    text = "软件和数据库的项目管理，鼠标与信息，乾隆皇帝的头发\n" * lines
     assert converted(client, text, config) == opencc.OpenCC(config).convert(text)
 
 
