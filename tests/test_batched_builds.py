@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.core.forms import keyed_forms_many, lookup_keys
@@ -51,6 +54,24 @@ def test_full_load_gives_the_same_records_as_loading_each_concept(seeded_db: Dat
     by_slug = {r.slug: r.full() for r in records}
     assert by_slug["jing-wei-wang-ge"].aliases == ["精网微格"]
     assert by_slug["shu-ju-de-di"].model_fields_set == set(type(by_slug["shu-ju-de-di"]).model_fields)
+
+
+def test_a_load_in_small_chunks_resolves_relations_across_chunks_and_reads_the_slugs_once(
+    seeded_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = seeded_db.engine()
+    with Session(engine) as session:
+        whole, _, _ = repository.load_changed(session, 0)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    monkeypatch.setattr(repository, "_LOAD_CHUNK", 7)  # 208 concepts: 30 chunks, relations across them
+    with Session(engine) as session:
+        chunked, _, _ = repository.load_changed(session, 0)
+    engine.dispose()
+    assert [r.full().model_dump() for r in chunked] == [r.full().model_dump() for r in whole]
+    assert sum(1 for r in chunked if r.full().related) > 30
+    slug_reads = [s for s in statements if re.match(r"SELECT \w+\.id, \w+\.slug\s+FROM", s)]
+    assert len(slug_reads) == 1
 
 
 def test_a_stored_term_gives_back_the_record_it_was_made_of(seeded_db: Database) -> None:

@@ -69,6 +69,7 @@ def _load_changed(
 ) -> tuple[list[StoredTerm], list[str], int]:
     records: list[StoredTerm] = []
     deleted: list[str] = []
+    slugs = _SlugsById(connection)
     after = 0
     while True:  # a chunk of concepts at a time, by id: never every concept row at once
         concepts = connection.execute(
@@ -81,7 +82,8 @@ def _load_changed(
             break
         after = concepts[-1][0]
         deleted += [c[1] for c in concepts if c[-1] is not None]
-        records += _records(session, [c[:-1] for c in concepts if c[-1] is None], everything=since == 0)
+        live = [c[:-1] for c in concepts if c[-1] is None]
+        records += _records(session, live, everything=since == 0, slugs=slugs)
         if len(concepts) < _LOAD_CHUNK:
             break
     return records, deleted, revision
@@ -143,78 +145,88 @@ def _children(session: Session, table: type, ids: Sequence[int], everything: boo
     return grouped
 
 
-def _records(session: Session, concepts: Sequence[Sequence[Any]], everything: bool) -> list[StoredTerm]:
-    """Records of `concepts` (rows of `_CONCEPT_COLUMNS`, by ascending id)."""
-    if not concepts:
-        return []
-    connection = session.connection()
-    slug_of: dict[int, str] | None = None
-    records: list[StoredTerm] = []
-    for at in range(0, len(concepts), _LOAD_CHUNK):
-        chunk = concepts[at : at + _LOAD_CHUNK]
-        ids = [c[0] for c in chunk]
-        terms = _children(session, models.Term, ids, everything)
-        definitions = _children(session, models.Definition, ids, everything)
-        components = _children(session, models.Component, ids, everything)
-        sources = _children(session, models.Source, ids, everything)
-        relations = _children(session, models.Relation, ids, everything)
-        if relations and slug_of is None:
-            slug_of = dict(
-                connection.execute(  # type: ignore[arg-type]
+class _SlugsById:
+    """The slugs of live concepts by id, read from the database once per load, when a relation first needs
+    them (the load reads concepts a chunk at a time; the related concept may be in any chunk)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._slugs: dict[int, str] | None = None
+
+    def __call__(self) -> dict[int, str]:
+        if self._slugs is None:
+            self._slugs = dict(
+                self._connection.execute(  # type: ignore[arg-type]
                     select(models.Concept.id, models.Concept.slug).where(models.Concept.deleted_at.is_(None))  # type: ignore[union-attr]
                 ).all()
             )
-        for cid, slug, hant, pinyin, en_origin, basis, kind, footnote, note, version, created, updated in chunk:
-            hans, en = "", ""
-            aliases, alternatives, avoid = [], [], []
-            for lang, status, text in terms.get(cid, ()):
-                if lang == "zh":
-                    if status == "preferred":
-                        hans = text
-                    else:
-                        aliases.append(text)
-                elif status == "preferred":
-                    en = text
-                elif status == "admitted":
-                    alternatives.append(text)
-                elif status == "avoid":
-                    avoid.append(text)
-            zh, en_definition = "", ""
-            for lang, text in definitions.get(cid, ()):
-                if lang == "zh":
-                    zh = text
+        return self._slugs
+
+
+def _records(session: Session, chunk: Sequence[Sequence[Any]], everything: bool, slugs: _SlugsById) -> list[StoredTerm]:
+    """Records of `chunk` (rows of `_CONCEPT_COLUMNS`, by ascending id; at most `_LOAD_CHUNK` of them, whose
+    child rows are read together)."""
+    if not chunk:
+        return []
+    records: list[StoredTerm] = []
+    ids = [c[0] for c in chunk]
+    terms = _children(session, models.Term, ids, everything)
+    definitions = _children(session, models.Definition, ids, everything)
+    components = _children(session, models.Component, ids, everything)
+    sources = _children(session, models.Source, ids, everything)
+    relations = _children(session, models.Relation, ids, everything)
+    slug_of = slugs() if relations else {}
+    for cid, slug, hant, pinyin, en_origin, basis, kind, footnote, note, version, created, updated in chunk:
+        hans, en = "", ""
+        aliases, alternatives, avoid = [], [], []
+        for lang, status, text in terms.get(cid, ()):
+            if lang == "zh":
+                if status == "preferred":
+                    hans = text
                 else:
-                    en_definition = text
-            records.append(
-                StoredTerm(
-                    slug=slug,
-                    hans=hans,
-                    hant=hant,
-                    pinyin=pinyin,
-                    en=en,
-                    en_alternatives=alternatives,
-                    en_avoid=avoid,
-                    aliases=aliases,
-                    kind=_KINDS[kind],
-                    footnote=footnote,
-                    version=version,
-                    packed=(
-                        zh,
-                        en_definition,
-                        basis,
-                        en_origin,
-                        note,
-                        tuple(components.get(cid, ())),  # type: ignore[arg-type]
-                        tuple(slug_of[r] for (r,) in relations.get(cid, ()) if slug_of and r in slug_of),
-                        tuple(
-                            (doc, stored.ordinal(date) if date else None, section, quote)
-                            for doc, date, section, quote in sources.get(cid, ())
-                        ),
-                        stored.micros(created),
-                        stored.micros(updated),
+                    aliases.append(text)
+            elif status == "preferred":
+                en = text
+            elif status == "admitted":
+                alternatives.append(text)
+            elif status == "avoid":
+                avoid.append(text)
+        zh, en_definition = "", ""
+        for lang, text in definitions.get(cid, ()):
+            if lang == "zh":
+                zh = text
+            else:
+                en_definition = text
+        records.append(
+            StoredTerm(
+                slug=slug,
+                hans=hans,
+                hant=hant,
+                pinyin=pinyin,
+                en=en,
+                en_alternatives=alternatives,
+                en_avoid=avoid,
+                aliases=aliases,
+                kind=_KINDS[kind],
+                footnote=footnote,
+                version=version,
+                packed=(
+                    zh,
+                    en_definition,
+                    basis,
+                    en_origin,
+                    note,
+                    tuple(components.get(cid, ())),  # type: ignore[arg-type]
+                    tuple(slug_of[r] for (r,) in relations.get(cid, ()) if r in slug_of),
+                    tuple(
+                        (doc, stored.ordinal(date) if date else None, section, quote)
+                        for doc, date, section, quote in sources.get(cid, ())
                     ),
-                )
+                    stored.micros(created),
+                    stored.micros(updated),
+                ),
             )
+        )
     return records
 
 
@@ -223,7 +235,8 @@ def _concept_row(concept: models.Concept) -> tuple[Any, ...]:
 
 
 def _record(session: Session, concept: models.Concept) -> TermRecord:
-    return _records(session, [_concept_row(concept)], everything=False)[0].full()
+    (record,) = _records(session, [_concept_row(concept)], everything=False, slugs=_SlugsById(session.connection()))
+    return record.full()
 
 
 def get_record(session: Session, slug: str) -> TermRecord | None:
