@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import gc
 import heapq
 import itertools
 import re
@@ -52,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from app.core.memory import release_free_memory
+from app.core.memory import paused_gc, release_free_memory
 from app.core.normalize import _tables as normalize_tables
 from app.core.normalize import fold, fold_char
 from app.core.pinyin import strip_tones
@@ -860,14 +859,12 @@ class SearchIndex:
 
     @staticmethod
     def _build(make: Callable[[], _State]) -> _State:
-        # The build allocates few but large objects; collecting in the middle of it is wasted work.
-        enabled = gc.isenabled()
-        gc.disable()
+        # The build allocates few but large objects; collecting in the middle of it is wasted work. Trimming
+        # afterwards also covers the compacting rebuilds that updates trigger.
         try:
-            return make()
+            with paused_gc():
+                return make()
         finally:
-            if enabled:
-                gc.enable()
             release_free_memory()
 
     def __len__(self) -> int:

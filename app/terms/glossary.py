@@ -9,25 +9,23 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import contextlib
-import gc
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
-from app.core.memory import release_free_memory
+from app.core.memory import paused_gc, release_free_memory
 from app.core.normalize import fold
 from app.core.script import HEADWORD_CONFIG, Script, convert, to_script
 from app.terms.schemas import Component, Definition, Source, TermOut, TermRecord
 from app.terms.stored import StoredTerm, prepare
 
 _T = TypeVar("_T")
-_LAST = 1 << 30
+_LAST = 1 << 30  # sorts concepts without a footnote after the footnoted ones
 # The bodies of recently served terms, by size: a client paging through 100,000 terms must not grow the
 # process by the whole glossary's JSON (about 2 KB a term, four scripts).
-RENDERED_CACHE_BYTES = 8 << 20  # sorts concepts without a footnote after the footnoted ones
+RENDERED_CACHE_BYTES = 8 << 20
 
 
 class BadCursorError(ValueError):
@@ -91,19 +89,6 @@ def present(record: TermRecord | StoredTerm, script: Script) -> TermOut:
         version=record.version,
         updated_at=record.updated_at,
     )
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside: building a large snapshot allocates millions of objects that all
-    live on, and each collection of the oldest generation would walk every one of them again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class DerivedIndex(Protocol):
@@ -196,7 +181,7 @@ class Glossary:
                 release_free_memory()  # what computing the keys of a large glossary freed
                 for index in self.indexes:
                     index.reset(records)
-                    release_free_memory()
+                release_free_memory()  # what the builds freed (the search index also trims after its own)
                 self._loaded = True
             self.revision = revision
 

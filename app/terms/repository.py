@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from app import models
 from app.core.forms import lookup_keys
+from app.core.memory import paused_gc
 from app.terms import stored
-from app.terms.glossary import paused_gc
 from app.terms.schemas import Kind, TermFields, TermRecord
 from app.terms.stored import StoredTerm
 
