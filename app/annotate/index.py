@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from app.core.matcher import Match, Pattern, Scan, TermMatcher
+from app.core.matcher import Match, Pattern, Scan, TermMatcher, patterns_of
 from app.terms.stored import StoredTerm
 
 log = logging.getLogger("app.annotate")
@@ -158,11 +158,7 @@ class TermAnnotator:
         records = self._records
         for slug in sorted(records):
             record = records[slug]
-            shared: dict[int, Pattern] = {}  # most keys of a concept stand for the same (form, localised)
-            for key, origin in zip(record.keys, record.key_forms, strict=True):
-                pattern = shared.get(origin)
-                if pattern is None:
-                    pattern = shared[origin] = Pattern(slug, origin >> 1, bool(origin & 1))
+            for key, pattern in patterns_of(slug, record.keys, record.key_forms).items():
                 known = merged.get(key)
                 # Keys are unique in the database; should two concepts still share one, a concept's own
                 # characters win over another's phrase localisation, then the first slug in order.

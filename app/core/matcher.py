@@ -70,8 +70,16 @@ def term_patterns(slug: str, hans: str, aliases: Sequence[str] = ()) -> dict[str
 
 
 def patterns_of(slug: str, keys: Sequence[str], origins: Sequence[int]) -> dict[str, Pattern]:
-    """The patterns of one concept from its keys and their origins as `keyed_forms_many` gives them."""
-    return {key: Pattern(slug, origin >> 1, bool(origin & 1)) for key, origin in zip(keys, origins, strict=True)}
+    """The patterns of one concept from its keys and their origins as `keyed_forms_many` gives them. Keys of
+    the same origin share one `Pattern` (most keys of a concept stand for the same form, not localised)."""
+    shared: dict[int, Pattern] = {}
+    patterns = {}
+    for key, origin in zip(keys, origins, strict=True):
+        pattern = shared.get(origin)
+        if pattern is None:
+            pattern = shared[origin] = Pattern(slug, origin >> 1, bool(origin & 1))
+        patterns[key] = pattern
+    return patterns
 
 
 # A match may not begin or end inside a run of these (12345 is not a term inside 123456).
@@ -200,13 +208,14 @@ class TermMatcher:
         units = self._units
         if units is None:
             raw = self._automaton.find_matches_as_indexes(folded_text.folded)  # type: ignore[arg-type]
-            return np.fromiter(itertools.chain.from_iterable(raw), dtype=np.int64, count=3 * len(raw)).reshape(-1, 3)
-        # mode="clip": a code point beyond the table takes its last entry, the pair no key holds. (A 1-D `take`
-        # is an order of magnitude faster than fancy indexing of a two-column table.)
-        haystack = units.take(folded_text.folded_codes, mode="clip").tobytes()
-        raw = self._automaton.find_matches_as_indexes(haystack)  # type: ignore[arg-type]
+        else:
+            # mode="clip": a code point beyond the table takes its last entry, the pair no key holds. (A 1-D
+            # `take` is an order of magnitude faster than fancy indexing of a two-column table.)
+            haystack = units.take(folded_text.folded_codes, mode="clip").tobytes()
+            raw = self._automaton.find_matches_as_indexes(haystack)  # type: ignore[arg-type]
         found = np.fromiter(itertools.chain.from_iterable(raw), dtype=np.int64, count=3 * len(raw)).reshape(-1, 3)
-        found[:, 1:] >>= 1  # two bytes a character
+        if units is not None:
+            found[:, 1:] >>= 1  # two bytes a character
         return found
 
     @classmethod
