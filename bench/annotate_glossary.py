@@ -77,7 +77,11 @@ def paired(baseline: Callable[[], object], ours: Callable[[], object], repeat: i
     on both alike and each ratio compares runs made a moment apart."""
     baseline()
     ours()
-    pairs = [(_seconds(baseline), _seconds(ours)) for _ in range(repeat)]
+    return _medians([(_seconds(baseline), _seconds(ours)) for _ in range(repeat)])
+
+
+def _medians(pairs: list[tuple[float, float]]) -> tuple[float, float, float]:
+    """Of (baseline, ours) pairs: the median of each side and the median of the ratios."""
     return (
         statistics.median(b for b, _ in pairs),
         statistics.median(o for _, o in pairs),
@@ -143,12 +147,7 @@ def paired_asgi(
             pairs.append((middle - started, time.perf_counter() - middle))
         return pairs
 
-    pairs = client.portal.call(run)
-    return (
-        statistics.median(b for b, _ in pairs),
-        statistics.median(o for _, o in pairs),
-        statistics.median(o / b for b, o in pairs),
-    )
+    return _medians(client.portal.call(run))
 
 
 def asgi_median(client: AppClient, path: str, body: bytes, repeat: int, status: int, query: bytes = b"") -> float:
