@@ -3,9 +3,10 @@
     .venv/bin/python -m bench.text_throughput_bench [--seconds 20] [--workers 1 2]
 
 The real server (uvicorn, SQLite, the seed glossary) under wrk on 127.0.0.1; `GET /healthz` in the same run is
-the floor. 10 KB of report text is 3,570 characters, under the 4,096 up to which annotate and convert work on
-the event loop (a longer text goes to the thread pool, or for convert to OpenCC a slice at a time; see
-app/convert/routes.py). Folding and OpenCC hold the GIL, so a second worker process is what adds throughput.
+the floor. 10 KB of report text is 3,570 characters, under the 4,096 up to which annotate works on the event
+loop (a longer text goes to the thread pool); convert works on the loop at every length, OpenCC a slice of
+lines at a time (app/convert/routes.py). Folding and OpenCC hold the GIL, so a second worker process is what
+adds throughput.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ class QaResult(BaseModel):
     issues: list[QaIssue] = Field(description="Empty when the translation used the glossary.")
 
 
-# Texts up to this many characters are handled on the event loop: matching or converting 4,096 characters
+# Texts up to this many characters are annotated or checked on the event loop: matching 4,096 characters
 # takes about a millisecond, less than handing them to the thread pool and back costs (0.3–0.5 ms on this
 # machine, more when the thread runs on the other core).
 INLINE_CHARS = 4096

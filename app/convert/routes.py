@@ -10,9 +10,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, StrictBool
 
 from app.annotate.index import Found, TermAnnotator
-from app.annotate.routes import INLINE_CHARS, check_size, json_response
+from app.annotate.routes import check_size, json_response
 from app.api.deps import GlossaryDep, SettingsDep
-from app.convert.protect import WrittenForm, convert_piecewise, convert_replacing, cut_out, protected_form, protects
+from app.convert.protect import WrittenForm, convert_piecewise, cut_out, protected_form, protects
 from app.core.script import available_configs, convert, line_slices
 from app.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError, responses
 from app.terms.schemas import Text
@@ -89,24 +89,13 @@ async def convert_text(request: ConvertRequest, glossary: GlossaryDep, settings:
     check_size(settings, "text", request.text)
     text, config = request.text, request.config
     annotator = glossary.index(TermAnnotator) if request.protect_terms and protects(config) else None
-    if len(text) <= INLINE_CHARS:
-        converted = _convert(text, config, annotator)
-    else:
-        converted = await _convert_long(text, config, annotator)
+    converted = await _converted(text, config, annotator)
     # Encoded here rather than validated again through ConvertResult (which documents the shape): the
     # response model would copy and re-check the whole converted text.
     return json_response({"text": converted, "config": config})
 
 
-def _convert(text: str, config: str, annotator: TermAnnotator | None) -> str:
-    """The conversion in one go, terms protected when an annotator is given."""
-    if annotator is None:
-        return convert(text, config)
-    found = annotator.scan(text)
-    return convert_replacing(text, config, found.scan.starts, found.scan.ends, _replacements(found, config))
-
-
-# A long text is converted on the event loop a slice at a time, handing the loop back between slices. OpenCC
+# Text is converted on the event loop a slice at a time, handing the loop back between slices. OpenCC
 # holds the GIL for the whole of a call, so a worker thread would not free the loop while it converts: it
 # would only add the hand-over (and, often, caches cold on the other core). A slice of 32,768 characters is
 # 5-8 ms of OpenCC; each further OpenCC call costs about 0.1 ms more than the characters it converts
@@ -118,8 +107,9 @@ SLICE_CHARS = 32_768
 SCAN_ON_LOOP_CHARS = 65_536
 
 
-async def _convert_long(text: str, config: str, annotator: TermAnnotator | None) -> str:
-    """`_convert` for a text over INLINE_CHARS, the event loop served between slices."""
+async def _converted(text: str, config: str, annotator: TermAnnotator | None) -> str:
+    """`text` converted with `config`, terms protected when an annotator is given, the event loop served
+    between slices (a text shorter than a slice is converted in one go, without handing the loop back)."""
     if annotator is None:
         return await _opencc_in_slices(text, config)
     if len(text) <= SCAN_ON_LOOP_CHARS:
@@ -139,8 +129,12 @@ async def _convert_long(text: str, config: str, annotator: TermAnnotator | None)
 
 async def _opencc_in_slices(text: str, config: str) -> str:
     """OpenCC's conversion of `text`, a slice of lines at a time with the event loop served in between."""
-    out = []
-    for start, end in line_slices(text, SLICE_CHARS):
+    slices = line_slices(text, SLICE_CHARS)
+    if len(slices) == 1:
+        return convert(text, config)
+    out: list[str] = []
+    for start, end in slices:
+        if out:
+            await asyncio.sleep(0)
         out.append(convert(text[start:end], config))
-        await asyncio.sleep(0)
     return "".join(out)
