@@ -58,15 +58,17 @@ def test_every_folded_code_point_maps_inside_the_original(text: str):
 
 
 def test_the_running_text_tables_fold_every_code_point_as_the_definition_does():
-    from app.core.normalize import _LIMIT, _tables, fold_char
+    from app.core.normalize import _LIMIT, _fold_lengths, _tables, fold_char
 
     table, irregular = _tables()
+    lengths = _fold_lengths()
     for cp in range(_LIMIT):
         if 0xD800 <= cp < 0xE000:
             continue
         expected = fold_char(chr(cp))
         if irregular[cp]:
             assert len(expected) != 1, hex(cp)
+            assert lengths[cp] == len(expected), hex(cp)
         else:
             assert chr(table[cp]) == expected, hex(cp)
 

@@ -98,6 +98,17 @@ def _running_table() -> npt.NDArray[np.uint32]:
     return np.where(irregular, _IRREGULAR, table).astype(np.uint32)
 
 
+@cache
+def _fold_lengths() -> npt.NDArray[np.uint8]:
+    """By code point below _LIMIT: how many code points its fold has (1 but for the irregular ones: 0 for a
+    quote, 2 for Ⅱ …)."""
+    _table, irregular = _tables()
+    lengths = np.ones(_LIMIT, dtype=np.uint8)
+    at = np.flatnonzero(irregular)
+    lengths[at] = [len(fold_char(chr(cp))) for cp in at.tolist()]
+    return lengths
+
+
 class _FoldTable(dict[int, str]):
     """A `str.translate` table filled on first sight of each code point (tests pin it equal to `_tables`)."""
 
@@ -113,6 +124,7 @@ _TABLE = _FoldTable()
 def warm() -> None:
     """Build the running-text tables now (about a second) rather than on the first annotation."""
     _running_table()
+    _fold_lengths()
 
 
 def fold(text: str) -> str:
@@ -159,10 +171,8 @@ class FoldedText:
             self._folded_at = self._length = self._deleted = _EMPTY
             self.folded_codes = mapped
             return
-        # The few distinct irregular code points are folded one by one (fold_char is cached).
-        distinct, which = np.unique(codes[positions], return_inverse=True)
-        replacements = [fold_char(chr(cp)) for cp in distinct.tolist()]
-        lengths = np.array([len(r) for r in replacements], dtype=np.int64)[which]
+        irregular = codes[positions]
+        lengths = _fold_lengths().take(irregular).astype(np.int64)
         grown = lengths - 1  # how much each irregular code point lengthens (-1: deleted) the folded text
         self._folded_at = positions + np.cumsum(grown) - grown
         self._length = lengths
@@ -175,11 +185,13 @@ class FoldedText:
             counts = np.ones(len(codes), dtype=np.int64)
             counts[positions] = lengths
             out = np.repeat(mapped, counts)
-        for d, replacement in enumerate(replacements):
-            if len(replacement) > 1:  # Ⅱ → ii: write each expansion's code points into its slots
-                starts = self._folded_at[which == d]
-                pieces = np.array([ord(c) for c in replacement], dtype=np.uint32)
-                out[starts[:, None] + np.arange(len(replacement))] = pieces
+        expanded = np.flatnonzero(lengths > 1)
+        if expanded.size:  # Ⅱ → ii: write each expansion's code points into its slots (fold_char is cached)
+            expanded_codes = irregular[expanded]
+            for cp in set(expanded_codes.tolist()):
+                pieces = np.array([ord(c) for c in fold_char(chr(cp))], dtype=np.uint32)
+                starts = self._folded_at[expanded[expanded_codes == cp]]
+                out[starts[:, None] + np.arange(len(pieces))] = pieces
         self.folded_codes = out
 
     @property
@@ -216,10 +228,11 @@ class FoldedText:
         (False where `span` gives None); starts and ends are unspecified where there is none."""
         if not self._folded_at.size:
             return starts, ends, np.ones(len(starts), dtype=np.bool_)
-        first, offset, _length = self._origins(starts)
-        last, end_offset, length = self._origins(ends - 1)
-        ok = (offset <= 0) & ((end_offset < 0) | (end_offset == length - 1))
-        return first, last + 1, ok
+        n = len(starts)
+        original, offset, length = self._origins(np.concatenate((starts, ends - 1)))  # one pass for both ends
+        end_offset = offset[n:]
+        ok = (offset[:n] <= 0) & ((end_offset < 0) | (end_offset == length[n:] - 1))
+        return original[:n], original[n:] + 1, ok
 
     def _origins(
         self, index: npt.NDArray[np.int64]
