@@ -52,11 +52,11 @@ def _replacements(found: Found, config: str) -> list[str]:
     """
     scan, records = found.scan, found.records
     memo: dict[object, str] = found.memo.setdefault(("protected", config), {})
-    text, patterns = scan.text, scan.patterns
-    starts, ends = scan.starts.tolist(), scan.ends.tolist()
+    text, patterns, starts, ends = scan.text, scan.patterns, scan.starts, scan.ends
     keys: list[object] = scan.which.tolist()
-    for i in np.flatnonzero(~scan.unchanged()).tolist():
-        keys[i] = (text[starts[i] : ends[i]], keys[i])
+    other = np.flatnonzero(~scan.unchanged())
+    for i, start, end in zip(other.tolist(), starts[other].tolist(), ends[other].tolist(), strict=True):
+        keys[i] = (text[start:end], keys[i])
     forms: list[str | None] = list(map(memo.get, keys))
     if None not in forms:
         return forms  # type: ignore[return-value]
