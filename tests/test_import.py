@@ -335,3 +335,25 @@ def test_plan_rejects_a_slug_or_form_used_twice_in_the_file_and_unknown_related(
     assert "also used by entry 1" in reasons[2]
     assert "also a form of entry 1" in reasons[3]
     assert "'nowhere'" in reasons[4]
+
+
+def test_tbx_takes_the_first_definition_when_several_language_sections_have_one():
+    from app.exchange.formats import tbx
+
+    sections = [
+        '<langSec xml:lang="zh-Hans"><descripGrp><descrip type="definition">第一个定义</descrip>'
+        '<admin type="source">来源一</admin></descripGrp><termSec><term>数据得地</term></termSec></langSec>',
+        '<langSec xml:lang="zh-CN"><descrip type="definition">第二个定义</descrip>'
+        "<termSec><term>数据得地改革</term></termSec></langSec>",
+        '<langSec xml:lang="en"><descrip type="definition">First.</descrip>'
+        "<termSec><term>Data for Land</term></termSec></langSec>",
+        '<langSec xml:lang="en-GB"><descrip type="definition">Second.</descrip>'
+        "<termSec><term>Data-for-Land</term></termSec></langSec>",
+    ]
+    body = (
+        '<tbx type="TBX-Basic" style="dca" xml:lang="en" xmlns="urn:iso:std:iso:30042:ed-2"><text><body>'
+        f'<conceptEntry id="c-1">{"".join(sections)}</conceptEntry></body></text></tbx>'
+    ).encode()
+    [entry] = tbx.read(body)
+    assert entry.errors == []
+    assert entry.data["definition"] == {"zh": "第一个定义", "basis": "来源一", "en": "First."}

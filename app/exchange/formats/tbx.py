@@ -333,13 +333,13 @@ def _read_entry(number: int, element: Any, v: Vocabulary) -> RawEntry:
         return entry
     data["hans"] = headword.text
     data["aliases"] = [t.text for t in zh_terms if t is not headword and t.status not in _AVOID_STATUSES]
-    for lang in simplified:
-        for descrip in _descrips(lang, "definition"):
-            definition["zh"] = _text(descrip)
-            basis = [_text(a) for a in descrip.getparent() if _local(a) == "admin" and a.get("type") == "source"]
-            if basis and descrip.getparent() is not lang:
-                definition["basis"] = basis[0]
-            break
+    zh_definition = _first_definition(simplified)
+    if zh_definition is not None:
+        lang, descrip = zh_definition
+        definition["zh"] = _text(descrip)
+        basis = [_text(a) for a in descrip.getparent() if _local(a) == "admin" and a.get("type") == "source"]
+        if basis and descrip.getparent() is not lang:
+            definition["basis"] = basis[0]
     _read_headword(headword.element, data)
     if "pinyin" not in data:  # a termbase from another tool: pypinyin's reading, as editors draft it
         data["pinyin"] = suggest(headword.text)
@@ -362,12 +362,16 @@ def _read_entry(number: int, element: Any, v: Vocabulary) -> RawEntry:
         data["en_origin"] = origin[0]
     data["en_alternatives"] = [t.text for t in en_terms if t is not preferred and t.status not in _AVOID_STATUSES]
     data["en_avoid"] = [t.text for t in en_terms if t is not preferred and t.status in _AVOID_STATUSES]
-    for lang in english:
-        for descrip in _descrips(lang, "definition"):
-            definition["en"] = _text(descrip)
-            break
+    en_definition = _first_definition(english)
+    if en_definition is not None:
+        definition["en"] = _text(en_definition[1])
     data["definition"] = definition
     return entry
+
+
+def _first_definition(sections: list[Any]) -> tuple[Any, Any] | None:
+    """The first definition in the language sections, in document order, with the section that holds it."""
+    return next(((lang, descrip) for lang in sections for descrip in _descrips(lang, "definition")), None)
 
 
 def slug_from_pinyin(pinyin: str) -> str:
