@@ -65,7 +65,7 @@ def best_of(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def _seconds(fn: Callable[[], object]) -> float:
+def seconds(fn: Callable[[], object]) -> float:
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
@@ -77,7 +77,7 @@ def paired(baseline: Callable[[], object], ours: Callable[[], object], repeat: i
     on both alike and each ratio compares runs made a moment apart."""
     baseline()
     ours()
-    return _medians([(_seconds(baseline), _seconds(ours)) for _ in range(repeat)])
+    return _medians([(seconds(baseline), seconds(ours)) for _ in range(repeat)])
 
 
 def _medians(pairs: list[tuple[float, float]]) -> tuple[float, float, float]:

@@ -14,11 +14,12 @@ import asyncio
 import json
 import statistics
 import time
+from collections.abc import Callable
 
 import opencc
 
 from app.annotate.index import TermAnnotator
-from app.convert.protect import convert_replacing
+from app.convert.protect import convert_replacing, cut_out
 from app.convert.routes import _replacements
 from bench.annotate_glossary import (
     app_client,
@@ -29,6 +30,7 @@ from bench.annotate_glossary import (
     paired,
     paired_asgi,
     report_text,
+    seconds,
 )
 from bench.synthetic import glossary_database
 from tests.appclient import AppClient
@@ -42,16 +44,44 @@ def _steps(client: AppClient, text: str, config: str, repeat: int) -> list[float
     replacements = _replacements(found, config)
     starts, ends = found.scan.starts.tolist(), found.scan.ends.tolist()
     converter = opencc.OpenCC(config)
-
+    cut = cut_out(text, starts, ends, replacements)
+    assert cut is not None
     refused = json.dumps({"text": text, "config": "-"}, ensure_ascii=False).encode()
 
+    def raw() -> None:
+        converter.convert(text)
+
+    def scan() -> None:
+        annotator.scan(text)
+
+    def convert_cut() -> None:
+        converter.convert(cut.text)
+
     return [
-        best_of(lambda: converter.convert(text), repeat),
+        best_of(raw, repeat),
         asgi_median(client, "/v1/convert", refused, repeat, 422),
-        best_of(lambda: annotator.scan(text), repeat),
+        best_of(scan, repeat),
         best_of(lambda: _replacements(found, config), repeat),
         best_of(lambda: convert_replacing(text, config, starts, ends, replacements), repeat),
+        *_in_turn(raw, scan, convert_cut, repeat),
     ]
+
+
+def _in_turn(
+    raw: Callable[[], None], scan: Callable[[], None], convert_cut: Callable[[], None], repeat: int
+) -> list[float]:
+    """What the CPU's caches do to a request's steps: the scan right after a raw OpenCC call (as a request meets
+    it, after other work), OpenCC of the cut text right after the scan (as in a request) and right after a raw
+    OpenCC call (its dictionaries still cached). Median seconds; the two sequences alternate, so the machine's
+    load falls on both alike."""
+    scans, after_scan, after_opencc = [], [], []
+    for _ in range(repeat):
+        raw()
+        scans.append(seconds(scan))
+        after_scan.append(seconds(convert_cut))
+        raw()
+        after_opencc.append(seconds(convert_cut))
+    return [statistics.median(scans), statistics.median(after_opencc), statistics.median(after_scan)]
 
 
 def longest_stall(client: AppClient, text: str, repeat: int) -> tuple[float, float]:
@@ -138,9 +168,14 @@ def main() -> None:
     if steps:
         print("\nSteps of a protected request, median ms: raw OpenCC; the request floor (the same body refused with")
         print("422 for its config, called through ASGI: parsing, validation); TermAnnotator.scan (fold, automaton,")
-        print("rules); the protected forms of the terms found; OpenCC of the text with the terms cut out, put back.\n")
-        print("| concepts | config | raw OpenCC | floor | TermAnnotator.scan | protected forms | convert_replacing |")
-        print("|---:|---|---:|---:|---:|---:|---:|")
+        print("rules), repeated; the protected forms of the terms found; OpenCC of the text with the terms cut out,")
+        print("put back (convert_replacing); then, alternating, the scan right after a raw OpenCC call (as a request")
+        print("meets it) and OpenCC of the cut text alone right after a raw OpenCC call and right after the scan.\n")
+        print(
+            "| concepts | config | raw OpenCC | floor | scan | protected forms | convert_replacing "
+            "| scan after OpenCC | cut text's OpenCC after OpenCC | after the scan |"
+        )
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         print("\n".join(steps))
 
 
