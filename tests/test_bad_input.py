@@ -55,6 +55,12 @@ def test_malformed_json_is_a_422_problem(client: AppClient):
     _is_problem(client.post("/v1/lookup", content=b'{"keys": [', headers={"content-type": "application/json"}), 422)
 
 
+def test_json_nested_too_deeply_is_a_422_problem(client: AppClient):
+    body = b'{"text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    problem = _is_problem(client.post("/v1/convert", content=body, headers={"content-type": "application/json"}), 422)
+    assert "nested too deeply" in problem["detail"]
+
+
 def test_body_in_a_wrong_encoding_is_a_422_problem(client: AppClient):
     body = '{"text": "数据得地", "config": "s2t"}'.encode("gb18030")
     problem = _is_problem(client.post("/v1/convert", content=body, headers={"content-type": "application/json"}), 422)

@@ -61,6 +61,11 @@ def install(app: FastAPI) -> None:
             return problem_response(
                 Problem(type="/problems/invalid-input", title="Invalid input", status=422, detail=detail)
             )
+        if isinstance(cause, RecursionError):  # the same 400, for arrays or objects nested thousands deep
+            detail = "the body's JSON is nested too deeply to parse"
+            return problem_response(
+                Problem(type="/problems/invalid-input", title="Invalid input", status=422, detail=detail)
+            )
         headers = dict(exc.headers or {})
         if exc.status_code == 405:  # name every method the path answers, not just those of the first route
             allowed = {
