@@ -147,6 +147,16 @@ def test_dry_run_reports_created_updated_unchanged_and_rejected_with_lines_and_s
     assert client.get("/v1/terms/jing-wei-wang-ge").json()["en"] == "Refined Micro-Grids"
 
 
+def test_a_csv_cell_of_json_nested_too_deeply_rejects_its_entry(client: AppClient, key: dict[str, str]):
+    rows = _csv_rows(exported(client, "csv"))[:2]
+    rows[1]["components"] = "[" * 20_000 + "]" * 20_000
+    response = import_file(client, key, "csv", _csv(rows), dry_run="true")
+    assert response.status_code == 200, response.text
+    [rejected] = response.json()["rejected"]
+    assert rejected["entry"] == 2
+    assert "components: not a JSON list (nested too deeply to parse)" in rejected["reason"]
+
+
 def _standalone(term: dict[str, Any]) -> dict[str, Any]:
     return dict(term, related=[])
 
@@ -292,6 +302,8 @@ def test_an_xml_declaration_naming_another_encoding_is_422(client: AppClient, ke
         ("json", b"", "empty"),
         ("json", b'{"items": {}}', "array of terms"),
         ("json", b"[1, 2", "not valid JSON"),
+        ("json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        ("tbx", b"<tbx>" + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</tbx>", "not well-formed"),
         ("tbx", b"<tbx><text>", "not well-formed"),
         ("tbx", b"<html/>", "root element is <html>"),
         ("csv", b"slug,hans,colour\r\n", "missing columns"),

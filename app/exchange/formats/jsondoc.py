@@ -28,6 +28,8 @@ def read_json(data: bytes) -> Iterator[RawEntry]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FileFormatError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
+    except RecursionError as exc:  # arrays or objects nested thousands deep
+        raise FileFormatError("not valid JSON for a glossary: nested too deeply to parse") from exc
     items = document.get("items") if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise FileFormatError('a JSON glossary is {"items": [term, …]} or an array of terms')

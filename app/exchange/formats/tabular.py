@@ -183,6 +183,8 @@ def _csv_entry(number: int, line: int, header: list[str], row: list[str]) -> Raw
             data[name] = json.loads(raw)
         except json.JSONDecodeError as exc:
             entry.errors.append(f"{name}: not a JSON list ({exc.msg} at character {exc.pos})")
+        except RecursionError:
+            entry.errors.append(f"{name}: not a JSON list (nested too deeply to parse)")
     footnote = cells.get("footnote", "").strip()
     if footnote:
         data["footnote"] = int(footnote) if footnote.isdecimal() else footnote
