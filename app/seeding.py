@@ -130,8 +130,6 @@ def check(seeds_dir: Path, sources_dir: Path | None) -> Report:
         for i, related in enumerate(f.related):
             if related not in slugs:
                 report.add(name, f"related.{i}", f"no entry has the slug {related!r}")
-            if related == f.slug:
-                report.add(name, f"related.{i}", "a concept is not related to itself")
         count = stated_count(f.hans)
         if count is not None and f.components and len(f.components) != count:
             report.add(name, "components", f"the headword states {count}, {len(f.components)} components are listed")

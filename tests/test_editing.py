@@ -67,7 +67,8 @@ def test_create_answers_201_with_location_and_etag_and_the_term_is_readable_at_o
 
 def test_a_taken_slug_headword_or_alias_is_409_and_writes_nothing(editor):
     client, headers = editor
-    assert client.post("/v1/terms", json=new_entry(slug="liu-fu-liu-jin"), headers=headers).status_code == 409
+    taken_slug = new_entry(slug="liu-fu-liu-jin", related=[])
+    assert client.post("/v1/terms", json=taken_slug, headers=headers).status_code == 409
     assert client.post("/v1/terms", json=new_entry(hans="六服六進"), headers=headers).status_code == 409
     assert client.post("/v1/terms", json=new_entry(aliases=["精网微格"]), headers=headers).status_code == 409
     assert client.get("/v1/terms/ce-shi-ci-tiao").status_code == 404
@@ -91,6 +92,50 @@ def test_invalid_entries_are_422(editor, changes):
     response = client.post("/v1/terms", json=new_entry(**changes), headers=headers)
     assert response.status_code == 422, response.text
     assert client.get("/v1/terms/ce-shi-ci-tiao").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"related": ["ce-shi-ci-tiao"]}, "related: a concept is not related to itself"),
+        ({"related": ["liu-fu-liu-jin", "liu-fu-liu-jin"]}, "related: 'liu-fu-liu-jin' is listed twice"),
+        ({"aliases": ["测试条目", "測試條目"]}, "aliases: '測試條目' is listed twice"),
+        ({"aliases": ["測試詞條"]}, "aliases: '測試詞條' is the headword"),
+        ({"en_alternatives": ["trial entry", "Trial Entry"]}, "en_alternatives: 'Trial Entry' is listed twice"),
+        ({"en_avoid": ["test entry"]}, "en_avoid: 'test entry' is also approved"),
+        ({"en_avoid": ["Trial Entry"]}, "en_avoid: 'Trial Entry' is also approved"),
+    ],
+    ids=[
+        "self-related",
+        "related-twice",
+        "alias-twice",
+        "alias-is-headword",
+        "rendering-twice",
+        "avoid-en",
+        "avoid-alt",
+    ],
+)
+def test_an_entry_that_contradicts_itself_is_422_naming_what(editor, changes, says):
+    client, headers = editor
+    response = client.post("/v1/terms", json=new_entry(**changes), headers=headers)
+    assert response.status_code == 422, response.text
+    assert says in response.json()["detail"]
+    assert client.get("/v1/terms/ce-shi-ci-tiao").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [{"related": ["shu-ju-de-di"]}, {"en_avoid": ["data-based land allocation"]}, {"aliases": ["數據得地"]}],
+    ids=["self-related", "avoid-en", "alias-is-headword"],
+)
+def test_a_patch_that_makes_an_entry_contradict_itself_is_422_and_changes_nothing(editor, patch):
+    client, headers = editor
+    before = client.get("/v1/terms/shu-ju-de-di")
+    response = client.request(
+        "PATCH", "/v1/terms/shu-ju-de-di", json=patch, headers=headers | {"If-Match": before.headers["etag"]}
+    )
+    assert response.status_code == 422, response.text
+    assert client.get("/v1/terms/shu-ju-de-di").json() == before.json()
 
 
 def test_patch_needs_if_match_and_a_stale_etag_changes_nothing(editor):
@@ -159,13 +204,13 @@ def test_restore_of_an_earlier_version_is_a_new_recorded_change(editor):
     client, headers = editor
     etag = client.get("/v1/terms/shu-ju-de-di").headers["etag"]
     changed = client.request(
-        "PATCH", "/v1/terms/shu-ju-de-di", json={"en": "Land for Data"}, headers=headers | {"If-Match": etag}
+        "PATCH", "/v1/terms/shu-ju-de-di", json={"en": "Land Allocated by Data"}, headers=headers | {"If-Match": etag}
     )
     restored = client.post(
         "/v1/terms/shu-ju-de-di/restore", json={"version": 1}, headers=headers | {"If-Match": changed.headers["etag"]}
     )
     assert restored.status_code == 200
-    assert restored.json()["en"] != "Land for Data"
+    assert restored.json()["en"] != "Land Allocated by Data"
     assert restored.json()["version"] == 3
     assert client.post("/v1/terms/shu-ju-de-di/restore", json={"version": 99}, headers=headers).status_code == 404
 
@@ -235,3 +280,4 @@ def test_convert_sees_a_new_traditional_override_at_once(editor):
     )
     assert patched.status_code == 200, patched.text
     assert client.post("/v1/convert", json=body).json()["text"] == "這是測試辭條。"
+

@@ -338,6 +338,7 @@ def test_plan_rejects_a_slug_or_form_used_twice_in_the_file_and_unknown_related(
             _raw(3, slug="ce-shi-er", hans="測試"),  # the Traditional form of entry 1's headword
             _raw(4, slug="ce-shi-san", hans="测试三", related=["nowhere"]),
             _raw(5, slug="ce-shi-si", hans="测试四", related=["ce-shi"]),
+            _raw(6, slug="ce-shi-wu", hans="测试五", related=["ce-shi-wu"]),
         ],
         existing={},
         owner_of=lambda _key: None,
@@ -347,6 +348,7 @@ def test_plan_rejects_a_slug_or_form_used_twice_in_the_file_and_unknown_related(
     assert "also used by entry 1" in reasons[2]
     assert "also a form of entry 1" in reasons[3]
     assert "'nowhere'" in reasons[4]
+    assert "a concept is not related to itself" in reasons[6]
 
 
 def test_tbx_takes_the_first_definition_when_several_language_sections_have_one():

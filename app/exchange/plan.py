@@ -92,11 +92,6 @@ def plan_import(
     in_file = {fields.slug for _entry, fields in accepted}
     for entry, fields in accepted:
         unknown = [s for s in fields.related if s not in existing and s not in in_file]
-        if fields.slug in fields.related:
-            plan.rejected.append(
-                Outcome(entry.number, entry.line, fields.slug, "related: a concept is not related to itself")
-            )
-            continue
         if unknown:
             reason = f"related: no concept in the glossary or the file has the slug {', '.join(map(repr, unknown))}"
             plan.rejected.append(Outcome(entry.number, entry.line, fields.slug, reason))

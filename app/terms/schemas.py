@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from collections.abc import Callable
 from typing import Annotated, ClassVar
 
 from pydantic import (
@@ -18,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.core.normalize import fold
 from app.core.script import Script, to_script
 
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -86,11 +88,24 @@ class Source(BaseModel):
     quote: LongText
 
 
+def _repeated(name: str, items: list[str], key: Callable[[str], str]) -> list[str]:
+    """A problem for each item of `items` that repeats an earlier one (compared by `key`)."""
+    seen: set[str] = set()
+    problems = []
+    for item in items:
+        k = key(item)
+        if k in seen:
+            problems.append(f"{name}: {item!r} is listed twice")
+        seen.add(k)
+    return problems
+
+
 class TermFields(BaseModel):
     """What an editor writes: the concept entry without its bookkeeping."""
 
     model_config = ConfigDict(extra="forbid")
     _stores_hant_override: ClassVar[bool] = True
+    _checks_entry: ClassVar[bool] = True
 
     slug: Slug
     hans: Headword
@@ -108,6 +123,27 @@ class TermFields(BaseModel):
     related: list[Slug] = []
     sources: list[Source] = []
     note: LongText | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TermFields:
+        """Rules within one entry, for every way one is written (create, patch, import, seed); a record read
+        back is not checked again."""
+        if not self._checks_entry:
+            return self
+        problems = []
+        if self.slug in self.related:
+            problems.append("related: a concept is not related to itself")
+        problems += _repeated("related", self.related, str)
+        problems += _repeated("aliases", self.aliases, fold)
+        headword = fold(self.hans)
+        problems += [f"aliases: {a!r} is the headword" for a in self.aliases if fold(a) == headword]
+        problems += _repeated("en_alternatives", self.en_alternatives, str.casefold)
+        problems += _repeated("en_avoid", self.en_avoid, str.casefold)
+        approved = {r.casefold() for r in (self.en, *self.en_alternatives)}
+        problems += [f"en_avoid: {r!r} is also approved" for r in self.en_avoid if r.casefold() in approved]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _drop_derived_hant(self) -> TermFields:
@@ -128,6 +164,7 @@ class TermFields(BaseModel):
 class TermRecord(TermFields):
     """A stored concept entry: the editor's fields and the bookkeeping (what the JSON export carries)."""
 
+    _checks_entry: ClassVar[bool] = False  # read back, not written
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -179,6 +216,7 @@ class TermOut(TermFields):
         },
     )
     _stores_hant_override: ClassVar[bool] = False
+    _checks_entry: ClassVar[bool] = False
     hant: str  # type: ignore[assignment]  # always present on output: the override or the conversion
     version: int
     updated_at: dt.datetime
