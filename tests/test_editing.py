@@ -281,3 +281,30 @@ def test_convert_sees_a_new_traditional_override_at_once(editor):
     assert patched.status_code == 200, patched.text
     assert client.post("/v1/convert", json=body).json()["text"] == "這是測試辭條。"
 
+
+def test_restoring_a_version_that_todays_rules_refuse_is_422_and_changes_nothing(fresh_db: Database):
+    from sqlalchemy.orm import Session
+
+    from app.db import writer
+    from app.terms import repository
+    from app.terms.schemas import TermFields
+
+    engine = fresh_db.engine()
+    with Session(writer(engine)) as session, session.begin():  # a version written before the rule existed
+        current = repository.get_record(session, "shu-ju-de-di")
+        assert current is not None
+        legacy = TermFields.model_construct(**{**dict(current), "aliases": ["數據得地"]})
+        repository.save(session, legacy, actor="legacy", expected_version=current.version)
+        repository.save(session, current, actor="fix", expected_version=current.version + 1)
+    engine.dispose()
+    with client_for(fresh_db) as client:
+        headers = bearer(make_key(fresh_db))
+        before = client.get("/v1/terms/shu-ju-de-di")
+        response = client.post(
+            "/v1/terms/shu-ju-de-di/restore",
+            json={"version": before.json()["version"] - 1},
+            headers=headers | {"If-Match": before.headers["etag"]},
+        )
+        assert response.status_code == 422, response.text
+        assert "is the headword" in response.json()["detail"]
+        assert client.get("/v1/terms/shu-ju-de-di").json() == before.json()

@@ -166,7 +166,12 @@ def restore(
         if current is not None:
             _check_if_match(glossary, current, if_match)
             expected = current.version
-        fields = TermFields.model_validate({k: v for k, v in json.loads(state).items() if k in TermFields.model_fields})
+        try:  # a version written under older rules may not pass today's
+            fields = TermFields.model_validate(
+                {k: v for k, v in json.loads(state).items() if k in TermFields.model_fields}
+            )
+        except ValidationError as exc:
+            raise _invalid(exc) from exc
         record, _changed = repository.save(
             session, fields, actor=_actor(caller), expected_version=expected, action="restore"
         )
