@@ -104,6 +104,7 @@ def test_invalid_entries_are_422(editor, changes):
         ({"en_alternatives": ["trial entry", "Trial Entry"]}, "en_alternatives: 'Trial Entry' is listed twice"),
         ({"en_avoid": ["test entry"]}, "en_avoid: 'test entry' is also approved"),
         ({"en_avoid": ["Trial Entry"]}, "en_avoid: 'Trial Entry' is also approved"),
+        ({"aliases": [f"测试别名{i}" for i in range(51)]}, "aliases: at most 50 items, not 51"),
     ],
     ids=[
         "self-related",
@@ -113,6 +114,7 @@ def test_invalid_entries_are_422(editor, changes):
         "rendering-twice",
         "avoid-en",
         "avoid-alt",
+        "too-many-aliases",
     ],
 )
 def test_an_entry_that_contradicts_itself_is_422_naming_what(editor, changes, says):

@@ -88,6 +88,11 @@ class Source(BaseModel):
     quote: LongText
 
 
+# How long an entry's lists may be (the seed's longest: 8 components, 5 related concepts); each alias becomes
+# lookup keys and term-matcher patterns.
+_MOST_ITEMS = {"aliases": 50, "related": 50, "en_alternatives": 20, "en_avoid": 20, "components": 100, "sources": 100}
+
+
 def _repeated(name: str, items: list[str], key: Callable[[str], str]) -> list[str]:
     """A problem for each item of `items` that repeats an earlier one (compared by `key`)."""
     seen: set[str] = set()
@@ -130,7 +135,11 @@ class TermFields(BaseModel):
         back is not checked again."""
         if not self._checks_entry:
             return self
-        problems = []
+        problems = [
+            f"{name}: at most {most} items, not {len(items)}"
+            for name, most in _MOST_ITEMS.items()
+            if len(items := getattr(self, name)) > most
+        ]
         if self.slug in self.related:
             problems.append("related: a concept is not related to itself")
         problems += _repeated("related", self.related, str)
