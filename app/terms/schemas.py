@@ -131,8 +131,8 @@ class TermFields(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> TermFields:
-        """Rules within one entry, for every way one is written (create, patch, import, seed); a record read
-        back is not checked again."""
+        """Rules within one entry, for every way one is written (create, patch, restore, import, seed); a
+        record read back is not checked again."""
         if not self._checks_entry:
             return self
         problems = [
