@@ -38,6 +38,17 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _unreadable_body(cause: BaseException | None) -> str | None:
+    """What was wrong with a body FastAPI could not parse (it says only 400 "error parsing the body"), for the
+    causes a client can mend: bytes that are not UTF-8, JSON nested thousands deep."""
+    if isinstance(cause, UnicodeDecodeError):
+        bad = cause.object[cause.start : cause.start + 1].hex()
+        return f"the body is not UTF-8: byte 0x{bad} at offset {cause.start} ({cause.reason})"
+    if isinstance(cause, RecursionError):
+        return "the body's JSON is nested too deeply to parse"
+    return None
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(GlossaryError)
     async def glossary_error(_request: Request, exc: GlossaryError) -> ProblemResponse:
@@ -54,17 +65,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> ProblemResponse:
-        cause = exc.__cause__
-        if isinstance(cause, UnicodeDecodeError):  # FastAPI's body parsing says only 400 "error parsing the body"
-            bad = cause.object[cause.start : cause.start + 1].hex()
-            detail = f"the body is not UTF-8: byte 0x{bad} at offset {cause.start} ({cause.reason})"
+        unreadable = _unreadable_body(exc.__cause__)
+        if unreadable is not None:
             return problem_response(
-                Problem(type="/problems/invalid-input", title="Invalid input", status=422, detail=detail)
-            )
-        if isinstance(cause, RecursionError):  # the same 400, for arrays or objects nested thousands deep
-            detail = "the body's JSON is nested too deeply to parse"
-            return problem_response(
-                Problem(type="/problems/invalid-input", title="Invalid input", status=422, detail=detail)
+                Problem(type="/problems/invalid-input", title="Invalid input", status=422, detail=unreadable)
             )
         headers = dict(exc.headers or {})
         if exc.status_code == 405:  # name every method the path answers, not just those of the first route
