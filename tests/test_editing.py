@@ -158,6 +158,18 @@ def test_patch_needs_if_match_and_a_stale_etag_changes_nothing(editor):
     assert client.get("/v1/terms/liu-fu-liu-jin").json()["note"] == "First."
 
 
+def test_delete_with_a_stale_etag_is_412_and_deletes_nothing(editor):
+    client, headers = editor
+    stale = client.get("/v1/terms/liu-fu-liu-jin").headers["etag"]
+    response = client.request(
+        "PATCH", "/v1/terms/liu-fu-liu-jin", json={"note": "Newer."}, headers=headers | {"If-Match": stale}
+    )
+    assert response.status_code == 200
+    deleted = client.request("DELETE", "/v1/terms/liu-fu-liu-jin", headers=headers | {"If-Match": stale})
+    assert deleted.status_code == 412
+    assert client.get("/v1/terms/liu-fu-liu-jin").json()["note"] == "Newer."
+
+
 def test_merge_patch_null_removes_and_nested_objects_merge(editor):
     client, headers = editor
     etag = client.get("/v1/terms/shu-ju-de-di").headers["etag"]
@@ -190,16 +202,16 @@ def test_delete_answers_410_afterwards_and_restore_brings_it_back(editor):
     assert client.request("DELETE", "/v1/terms/liu-fu-liu-jin", headers=headers | {"If-Match": etag}).status_code == 204
     assert client.get("/v1/terms/liu-fu-liu-jin").status_code == 410
     assert client.get("/v1/terms/" + quote("六服六进")).status_code == 404
-    history = client.get("/v1/terms/liu-fu-liu-jin/history").json()["items"]
-    assert [h["action"] for h in history] == ["create", "delete"]
-    assert history[-1]["after"] is None
-    assert history[-1]["before"]["hans"] == "六服六进"
-    assert history[-1]["actor"].endswith("test-editor")
+    history = client.get("/v1/terms/liu-fu-liu-jin/history", params={"full": "true"}, headers=headers).json()["items"]
+    assert [h["action"] for h in history] == ["delete", "create"]
+    assert history[0]["after"] is None
+    assert history[0]["before"]["hans"] == "六服六进"
+    assert history[0]["actor"].endswith("test-editor")
     restored = client.post("/v1/terms/liu-fu-liu-jin/restore", json={"version": 1}, headers=headers)
     assert restored.status_code == 200
     assert restored.json()["version"] == 3
     assert client.get("/v1/terms/" + quote("六服六進")).json()["footnote"] == 7
-    assert client.get("/v1/terms/liu-fu-liu-jin/history").json()["items"][-1]["action"] == "restore"
+    assert client.get("/v1/terms/liu-fu-liu-jin/history").json()["items"][0]["action"] == "restore"
 
 
 def test_restore_of_an_earlier_version_is_a_new_recorded_change(editor):
@@ -238,7 +250,7 @@ def test_two_replicas_with_the_same_if_match_exactly_one_succeeds(fresh_db: Data
             t.join()
         assert sorted(statuses) == [200, 412]
         history = a.get("/v1/terms/liu-fu-liu-jin/history").json()["items"]
-        assert [h["action"] for h in history] == ["create", "update"]
+        assert [h["action"] for h in history] == ["update", "create"]
 
 
 def test_json_is_required_where_the_api_takes_json(editor):

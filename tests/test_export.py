@@ -322,3 +322,65 @@ def test_unknown_format_or_script_is_a_422_problem(client: AppClient, params: di
 
 def test_google_script_codes():
     assert tabular.GOOGLE_ZH_CODES[Script.hans] == "zh-CN"
+
+
+# ------------------------------------------------------------------------- whatever editors (once) wrote
+
+
+def _legacy_concept(db, **fields):  # type: ignore[no-untyped-def]
+    """A concept written as an older version of the service allowed (no validation), straight to the database."""
+    from app.db import unit_of_work
+    from app.terms import writes
+    from app.terms.schemas import Definition, TermFields
+    from tests.editors import new_entry
+
+    if "definition" in fields:
+        fields["definition"] = Definition.model_construct(**fields["definition"])
+    entry = TermFields.model_construct(**{**TermFields.model_validate(new_entry(related=[])).__dict__, **fields})
+    engine = db.engine()
+    with unit_of_work(engine) as session:
+        writes.save(session, entry, actor="legacy")
+    engine.dispose()
+
+
+def test_a_term_holding_what_xml_cannot_carry_leaves_every_tbx_export_well_formed(fresh_db):  # type: ignore[no-untyped-def]
+    from tests.conftest import client_for
+
+    _legacy_concept(fresh_db, note="bad \uffff and \x0b here", en="Test\ufffeEntry")
+    with client_for(fresh_db) as client:
+        for fmt in ("tbx", "tbx2"):
+            etree.fromstring(export(client, fmt))  # raises on ill-formed XML
+
+
+def test_deepl_lists_a_source_once_even_when_only_its_spacing_differs(fresh_db):  # type: ignore[no-untyped-def]
+    from tests.conftest import client_for
+
+    _legacy_concept(fresh_db, slug="a-one", hans="数据 得地", aliases=[])
+    _legacy_concept(fresh_db, slug="a-two", hans="数据  得地", aliases=[])
+    with client_for(fresh_db) as client:
+        sources = [line.split("\t")[0] for line in export(client, "deepl").decode().splitlines()]
+    assert sources.count("数据 得地") == 1
+    assert len(sources) == len(set(sources))
+
+
+@pytest.mark.parametrize("field", ["en", "hans", "aliases", "en_alternatives"])
+@pytest.mark.parametrize("trigger", ["=", "+", "-", "@"])
+def test_a_rendering_or_form_that_a_spreadsheet_would_run_is_refused_at_write(fresh_db, field: str, trigger: str):  # type: ignore[no-untyped-def]
+    from tests.conftest import client_for
+    from tests.editors import bearer, make_key, new_entry
+
+    value = trigger + "HYPERLINK(1)"
+    entry = new_entry(**{field: [value] if field in ("aliases", "en_alternatives") else value})
+    with client_for(fresh_db) as client:
+        response = client.post("/v1/terms", json=entry, headers=bearer(make_key(fresh_db)))
+    assert response.status_code == 422, response.text
+    assert "spreadsheet" in response.json()["detail"]
+
+
+def test_google_neutralises_a_description_that_a_spreadsheet_would_run(fresh_db):  # type: ignore[no-untyped-def]
+    from tests.conftest import client_for
+
+    _legacy_concept(fresh_db, definition={"zh": "测试。", "en": "=HYPERLINK(1)", "basis": "editorial"})
+    with client_for(fresh_db) as client:
+        rows = list(csv.reader(io.StringIO(export(client, "google").decode("utf-8-sig"))))
+    assert ["测试词条", "Test Entry", "'=HYPERLINK(1)"] in rows

@@ -371,3 +371,69 @@ def test_tbx_takes_the_first_definition_when_several_language_sections_have_one(
     [entry] = tbx.read(body)
     assert entry.errors == []
     assert entry.data["definition"] == {"zh": "第一个定义", "basis": "来源一", "en": "First."}
+
+
+# ----------------------------------------------------------------------------------- races and deleted concepts
+
+
+def test_an_import_planned_before_a_patch_answers_409_instead_of_overwriting_it(fresh_db: Database):
+    """The plan carries the version each entry was planned on; the write checks it."""
+    from app.db import unit_of_work
+    from app.errors import ConflictError
+    from app.exchange.formats import ImportFormat
+    from app.exchange.service import apply_plan, plan_file
+
+    with client_for(fresh_db) as client:
+        headers = editor_key(fresh_db)
+        backup = json.loads(exported(client, "json"))
+        entry = next(i for i in backup["items"] if i["slug"] == "liu-fu-liu-jin")
+        body = json.dumps([{**entry, "note": "from the import"}], ensure_ascii=False).encode()
+        glossary = client.app.state.glossary
+        engine = client.app.state.engine
+        plan = plan_file(engine, glossary, body, ImportFormat.json)
+        assert [o.slug for o in plan.updated] == ["liu-fu-liu-jin"]
+        etag = client.get("/v1/terms/liu-fu-liu-jin").headers["etag"]
+        patched = client.request(
+            "PATCH", "/v1/terms/liu-fu-liu-jin", json={"note": "from the editor"}, headers={**headers, "If-Match": etag}
+        )
+        assert patched.status_code == 200
+        with pytest.raises(ConflictError, match="changed while importing"), unit_of_work(engine) as session:
+            apply_plan(session, plan, actor="test")
+        assert client.get("/v1/terms/liu-fu-liu-jin").json()["note"] == "from the editor"
+
+
+def test_importing_an_older_backup_restores_a_deleted_concept_as_its_dry_run_said(fresh_db: Database):
+    with client_for(fresh_db) as client:
+        headers = editor_key(fresh_db)
+        backup = exported(client, "json")
+        etag = client.get("/v1/terms/shu-ju-de-di").headers["etag"]
+        deleted = client.request("DELETE", "/v1/terms/shu-ju-de-di", headers={**headers, "If-Match": etag})
+        assert deleted.status_code == 204
+        dry = import_file(client, headers, "json", backup, dry_run="true")
+        assert dry.status_code == 200, dry.text
+        assert [o["slug"] for o in dry.json()["restored"]] == ["shu-ju-de-di"]
+        real = import_file(client, headers, "json", backup)
+        assert real.status_code == 200, real.text
+        assert [o["slug"] for o in real.json()["restored"]] == ["shu-ju-de-di"]
+        assert client.get("/v1/terms/shu-ju-de-di").status_code == 200
+        history = client.get("/v1/terms/shu-ju-de-di/history").json()["items"]
+        assert [h["action"] for h in history[:2]] == ["restore", "delete"]
+
+
+def test_an_import_that_creates_a_slug_created_since_its_plan_is_409_with_no_sql(fresh_db: Database):
+    from app.db import unit_of_work
+    from app.errors import ConflictError
+    from app.exchange.formats import ImportFormat
+    from app.exchange.service import apply_plan, plan_file
+    from tests.editors import new_entry
+
+    with client_for(fresh_db) as client:
+        headers = editor_key(fresh_db)
+        body = json.dumps([new_entry()], ensure_ascii=False).encode()
+        plan = plan_file(client.app.state.engine, client.app.state.glossary, body, ImportFormat.json)
+        assert [o.slug for o in plan.created] == ["ce-shi-ci-tiao"]
+        assert client.post("/v1/terms", json=new_entry(), headers=headers).status_code == 201
+        with pytest.raises(ConflictError) as raised, unit_of_work(client.app.state.engine) as session:
+            apply_plan(session, plan, actor="test")
+        assert "changed while importing" in raised.value.detail
+        assert "INSERT" not in raised.value.detail and "UNIQUE" not in raised.value.detail

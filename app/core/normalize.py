@@ -1,8 +1,11 @@
 """One normaliser for every path that compares Chinese text.
 
 `fold` maps text to a comparison key: NFKC (width folding, Ⅱ → II, ℃ → °C), case folding, Traditional →
-Simplified character by character (Taiwan and Hong Kong variants included), and quotation marks dropped, so
-that “1+22+3”大安全工作体系, 1+22+3大安全工作体系 and １＋２２＋３大安全工作體系 compare equal.
+Simplified character by character (Taiwan and Hong Kong variants included), and quotation marks and invisible
+characters (`is_invisible`) dropped, so that “1+22+3”大安全工作体系, 1+22+3大安全工作体系, １＋２２＋３大安全工作體系
+and 数据\u200b得地 compare equal to their plain forms. `form_problem` says why a string cannot be a written form
+(headword, alias, Traditional override): it refuses the invisible characters the fold drops, so that no two
+concepts own look-alike forms.
 
 `fold_with_offsets` does the same to running text and keeps, for every folded code point, the index of the
 original code point it came from, so a match in the folded text maps back to exact offsets in the text as sent.
@@ -27,9 +30,70 @@ _tw2s = opencc.OpenCC("tw2s")
 _hk2s = opencc.OpenCC("hk2s")
 
 
-# Code points at and above this fold to themselves (CJK extensions G and H, private use, tags): the tables
-# below cover everything a glossary or a government report contains.
+# Code points at and above this fold to themselves (CJK extensions G and H, private use), but for the invisible
+# ones (`is_invisible`): the tables below cover everything a glossary or a government report contains.
 _LIMIT = 0x30000
+
+# Invisible characters that are not format controls (category Cf: zero-width space and joiners, word joiner,
+# BOM, soft hyphen, bidi marks, embeddings, overrides and isolates, tags, the Mongolian vowel separator): the
+# combining grapheme joiner, Khmer inherent vowels, Mongolian free variation selectors, Hangul fillers,
+# variation selectors.
+_INVISIBLE_RANGES = (
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+)
+# Above _LIMIT: the tags and supplementary variation selectors (and the unassigned rest of that block).
+_HIGH_INVISIBLE = (0xE0000, 0xE0FFF)
+
+
+def is_noncharacter(cp: int) -> bool:
+    """U+FDD0..U+FDEF and the last two code points of every plane (U+FFFE, U+FFFF, U+1FFFE …)."""
+    return 0xFDD0 <= cp <= 0xFDEF or cp & 0xFFFE == 0xFFFE
+
+
+def is_invisible(cp: int) -> bool:
+    """Whether code point `cp` shows nothing (or nothing of its own) on screen: the fold drops it."""
+    if cp >= _LIMIT:
+        return _HIGH_INVISIBLE[0] <= cp <= _HIGH_INVISIBLE[1] or is_noncharacter(cp)
+    if 0xD800 <= cp < 0xE000:
+        return False
+    return (
+        unicodedata.category(chr(cp)) == "Cf"
+        or is_noncharacter(cp)
+        or any(low <= cp <= high for low, high in _INVISIBLE_RANGES)
+    )
+
+
+def form_problem(text: str) -> str | None:
+    """Why `text` cannot be a written form (headword, alias, Traditional override), or None.
+
+    Refused: an invisible character, a combining mark left over after NFC composition (a look-alike of the
+    plain character), white space other than single spaces, and a form that folds to nothing.
+    """
+    previous = ""
+    for i, char in enumerate(text):
+        cp = ord(char)
+        if is_invisible(cp):
+            return f"contains the invisible character {_name(char)} at index {i}"
+        if char.isspace() and (char != " " or previous == " "):
+            return f"contains the white space {_name(char)} at index {i} (only single spaces may stand in a form)"
+        previous = char
+    composed = unicodedata.normalize("NFC", text)
+    for i, char in enumerate(composed):
+        if unicodedata.category(char) in ("Mn", "Me"):
+            return f"contains the combining mark {_name(char)} at index {i} of its composed form"
+    if not fold(text).strip():
+        return "folds to nothing (only quotation marks or spaces)"
+    return None
+
+
+def _name(char: str) -> str:
+    return f"U+{ord(char):04X} ({unicodedata.name(char, 'unnamed')})"
 
 
 @cache
@@ -38,13 +102,13 @@ def fold_char(char: str) -> str:
 
     This is the definition; `_tables` computes the same for every code point at once.
     """
-    if char in QUOTES:
+    if char in QUOTES or is_invisible(ord(char)):
         return ""
     if ord(char) >= _LIMIT:
         return char
     out = []
     for c in unicodedata.normalize("NFKC", char).casefold():
-        if c in QUOTES:
+        if c in QUOTES or is_invisible(ord(c)):
             continue
         if ord(c) >= 0x2E80 and not 0xD800 <= ord(c) < 0xE000:  # CJK and beyond: may have a Traditional form
             c = _hk2s.convert(_tw2s.convert(_t2s.convert(c)))
@@ -54,11 +118,11 @@ def fold_char(char: str) -> str:
 
 def _nfkc_casefold(cp: int) -> str:
     char = chr(cp)
-    if char in QUOTES:
+    if char in QUOTES or is_invisible(cp):
         return ""
     if 0xD800 <= cp < 0xE000:  # lone surrogates stay as they are
         return char
-    return unicodedata.normalize("NFKC", char).casefold()
+    return "".join(c for c in unicodedata.normalize("NFKC", char).casefold() if not is_invisible(ord(c)))
 
 
 @cache
@@ -156,11 +220,15 @@ class FoldedText:
         self.original = original
         table = _running_table()
         codes = np.frombuffer(original.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        if not codes.size or int(codes.max()) < _LIMIT:  # the usual case: every code point is in the table
+        high = bool(codes.size) and int(codes.max()) >= _LIMIT
+        if not high:  # the usual case: every code point is in the table
             mapped = table.take(codes)
         else:
             inside = codes < _LIMIT
             mapped = np.where(inside, table[np.where(inside, codes, 0)], codes)
+            low, top = _HIGH_INVISIBLE
+            dropped = ~inside & (((codes >= low) & (codes <= top)) | (codes & 0xFFFE == 0xFFFE))
+            mapped[dropped] = _IRREGULAR  # folds to nothing, as a quote does
         positions = np.flatnonzero(mapped == _IRREGULAR)
         self._codes, self._mapped = codes, mapped
         self._changed: npt.NDArray[np.int64] | None = None
@@ -172,7 +240,12 @@ class FoldedText:
             self.folded_codes = mapped
             return
         irregular = codes[positions]
-        lengths = _fold_lengths().take(irregular).astype(np.int64)
+        if high:  # an irregular code point above the tables is an invisible one: it folds to nothing
+            lengths = np.where(irregular < _LIMIT, _fold_lengths().take(np.minimum(irregular, _LIMIT - 1)), 0).astype(
+                np.int64
+            )
+        else:
+            lengths = _fold_lengths().take(irregular).astype(np.int64)
         grown = lengths - 1  # how much each irregular code point lengthens (-1: deleted) the folded text
         self._folded_at = positions + np.cumsum(grown) - grown
         self._length = lengths

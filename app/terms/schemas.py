@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from typing import Annotated, ClassVar
@@ -19,10 +21,19 @@ from pydantic import (
     model_validator,
 )
 
-from app.core.normalize import fold
+from app.core.forms import lookup_keys
+from app.core.normalize import fold, form_problem
 from app.core.script import Script, to_script
 
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# What no text the service takes may hold: NUL and the other C0 controls but tab and line breaks, DEL, lone
+# surrogates, and U+FFFE/U+FFFF (XML 1.0 cannot carry them, so no TBX export could).
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# What an entry's text may not hold besides: C1 controls (mojibake, never text) and noncharacters.
+_NOT_STORED = re.compile(r"[\x80-\x9f\ufdd0-\ufdef\U0001fffe\U0001ffff\U0002fffe\U0002ffff]")
+_LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029\x85]")
+# A cell starting with one of these is a formula to a spreadsheet; forms and renderings go into the DeepL and
+# Google files as they are, so they may not start with one (the full CSV export neutralises every cell).
+SPREADSHEET_TRIGGERS = ("=", "+", "-", "@")
 
 
 def clean(text: str) -> str:
@@ -33,12 +44,64 @@ def clean(text: str) -> str:
     return text
 
 
+def _entry_text(text: str) -> str:
+    m = _NOT_STORED.search(text)
+    if m:
+        raise ValueError(f"contains the character U+{ord(m.group()):04X} at index {m.start()}, which is not text")
+    return text
+
+
+def _one_line(text: str) -> str:
+    m = _LINE_BREAKS.search(text)
+    if m:
+        raise ValueError(f"is one line: it may not contain U+{ord(m.group()):04X} (at index {m.start()})")
+    return text
+
+
+def _no_formula(text: str) -> str:
+    if text.startswith(SPREADSHEET_TRIGGERS):
+        raise ValueError(
+            f"starts with {text[0]!r}, which a spreadsheet would run as a formula (the DeepL and Google glossary "
+            "files carry it as it is)"
+        )
+    return text
+
+
+def _written_form(text: str) -> str:
+    problem = form_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    return text
+
+
 Text = Annotated[str, AfterValidator(clean)]
-Headword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(clean)]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(clean)]
-LongText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), AfterValidator(clean)
+
+
+_CLEAN, _STORED, _ONE_LINE = AfterValidator(clean), AfterValidator(_entry_text), AfterValidator(_one_line)
+Headword = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    _CLEAN,
+    _STORED,
+    _ONE_LINE,
+    AfterValidator(_written_form),
+    AfterValidator(_no_formula),
 ]
+Line = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), _CLEAN, _STORED, _ONE_LINE
+]
+Rendering = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    _CLEAN,
+    _STORED,
+    _ONE_LINE,
+    AfterValidator(_no_formula),
+]
+KeyName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), _CLEAN, _STORED, _ONE_LINE
+]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), _CLEAN, _STORED]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 
 
@@ -90,6 +153,8 @@ class Source(BaseModel):
 
 # How long an entry's lists may be (the seed's longest: 8 components, 5 related concepts); each alias becomes
 # lookup keys and term-matcher patterns.
+# The length of the lookup_key column (a folded form).
+MAX_KEY_LENGTH = 400
 _MOST_ITEMS = {"aliases": 50, "related": 50, "en_alternatives": 20, "en_avoid": 20, "components": 100, "sources": 100}
 
 
@@ -116,8 +181,8 @@ class TermFields(BaseModel):
     hans: Headword
     hant: Headword | None = Field(default=None, description="Explicit Traditional override of the headword.")
     pinyin: Line
-    en: Line
-    en_alternatives: list[Line] = []
+    en: Rendering
+    en_alternatives: list[Rendering] = []
     en_avoid: list[Line] = []
     en_origin: Line | None = Field(default=None, description="Where the preferred rendering comes from.")
     definition: Definition
@@ -165,9 +230,34 @@ class TermFields(BaseModel):
             self.hant = None
         return self
 
+    @model_validator(mode="after")
+    def _keys_fit(self) -> TermFields:
+        """Every lookup key fits its column (a form's fold may be longer than the form: ﷺ is 18 letters)."""
+        if self._checks_entry:
+            longest = max(self.lookup_keys(), key=len, default="")
+            if len(longest) > MAX_KEY_LENGTH:
+                raise ValueError(
+                    f"a form folds to {len(longest)} characters ({longest[:20]!r}…); a form's folded key may have at "
+                    f"most {MAX_KEY_LENGTH}"
+                )
+        return self
+
+    def written_forms(self) -> list[str]:
+        """The forms this concept owns: headword, aliases and the Traditional override (each in every script)."""
+        return [self.hans, *self.aliases, *([self.hant] if self.hant else [])]
+
+    def lookup_keys(self) -> list[str]:
+        """The folded keys of every written form: no other concept may own one of them."""
+        return lookup_keys(self.hans, self.written_forms()[1:])
+
     def content(self) -> dict[str, object]:
         """The editorial content, for telling whether an entry changed."""
         return self.model_dump(mode="json", include=set(TermFields.model_fields))
+
+    def content_hash(self) -> str:
+        """A digest of `content()` (the seed's baseline is kept as one; migration 0003 computes the same)."""
+        canonical = json.dumps(self.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class TermRecord(TermFields):

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from app.core.forms import keyed_forms_many
+from app.core.normalize import fold
 from app.terms.schemas import Component, Definition, DefinitionBasis, Kind, Source, TermRecord
 
 _M = TypeVar("_M")
@@ -273,6 +274,9 @@ def prepare(records: Sequence[TermRecord | StoredTerm]) -> list[StoredTerm]:
     for at in range(0, len(terms), _KEY_CHUNK):  # in chunks: the intermediate strings stay a few MB
         chunk = terms[at : at + _KEY_CHUNK]
         for term, (keys, origins) in zip(chunk, keyed_forms_many([(t.hans, t.aliases) for t in chunk]), strict=True):
+            if term.hant is not None and (override := fold(term.hant)) not in keys:
+                # The Traditional override is the headword as written: its key stands for the headword.
+                keys, origins = zip(*sorted([*zip(keys, origins, strict=True), (override, 0)]), strict=True)
             # A Simplified headword is its own key: keep one string, not two equal ones.
             term.keys = tuple(term.hans if key == term.hans else key for key in keys)
             term.key_forms = shared.setdefault(origins, origins)

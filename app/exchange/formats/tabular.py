@@ -207,8 +207,8 @@ def deepl_phrase(text: str) -> str | None:
     rendering) become one space.
     """
     phrase = " ".join(text.split())
-    if not phrase or len(phrase.encode()) > DEEPL_MAX_BYTES:
-        return None
+    if not phrase or len(phrase.encode()) > DEEPL_MAX_BYTES or phrase.startswith(FORMULA_TRIGGERS):
+        return None  # (a formula trigger: only an entry stored before forms refused them can start with one)
     if any(ord(c) < 32 or 127 <= ord(c) <= 159 or c in "\u2028\u2029" for c in phrase):
         return None
     return phrase
@@ -255,9 +255,10 @@ def write_google(terms: Iterable[TermOut], *, script: Script) -> Iterator[str]:
         seen: set[str] = set()
         for t in terms:
             zh = t.hans if script is Script.hans else t.hant
-            if zh in seen:
-                continue
+            if zh in seen or zh.startswith(FORMULA_TRIGGERS) or t.en.startswith(FORMULA_TRIGGERS):
+                continue  # a formula trigger: only an entry stored before forms and renderings refused them
             seen.add(zh)
-            yield [zh, t.en, " ".join(t.definition.en.split())]
+            # Forms and renderings cannot start with a formula trigger (app.terms.schemas); a description can.
+            yield [zh, t.en, neutralise(" ".join(t.definition.en.split()))]
 
     return _rows(rows())

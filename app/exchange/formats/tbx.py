@@ -75,11 +75,20 @@ def entry_id(slug: str) -> str:
 # ---------------------------------------------------------------------------------------------------- writing
 
 
+# What XML 1.0 cannot carry. Entries written today cannot hold it (`app.terms.schemas.clean`); one an older
+# version stored is written with U+FFFD in its place, so that the file stays well-formed.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _el(name: str, text: str, **attributes: str) -> str:
     attrs = "".join(
-        f" {k.replace('_', ':', 1) if k == 'xml_lang' else k}={quoteattr(v)}" for k, v in attributes.items()
+        f" {k.replace('_', ':', 1) if k == 'xml_lang' else k}={quoteattr(_xml(v))}" for k, v in attributes.items()
     )
-    return f"<{name}{attrs}>{escape(text)}</{name}>"
+    return f"<{name}{attrs}>{escape(_xml(text))}</{name}>"
 
 
 def _status(status: str) -> str:
