@@ -22,6 +22,7 @@ from sqlmodel import col
 
 from app import models
 from app.api.deps import EngineDep
+from app.db import read_session
 from app.errors import ForbiddenError, UnauthorizedError
 
 PREFIX_LENGTH = 12
@@ -96,12 +97,21 @@ def _caller(
 ) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UnauthorizedError("this request needs an API key: Authorization: Bearer <key>", headers=_challenge())
-    with Session(engine) as session:
+    with read_session(engine) as session:
         caller = verify(session, credentials.credentials)
     if caller is None:
         raise UnauthorizedError("the API key is unknown or revoked", headers=_challenge("invalid_token"))
     request.state.caller = caller
     return caller
+
+
+def _optional_caller(
+    request: Request,
+    engine: EngineDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller | None:
+    """The caller of a request that does not need a key, if it sent one (a wrong key is still 401)."""
+    return None if credentials is None else _caller(request, engine, credentials)
 
 
 def require(scope: Scope):  # type: ignore[no-untyped-def]
@@ -115,3 +125,4 @@ def require(scope: Scope):  # type: ignore[no-untyped-def]
 
 EditorDep = Annotated[Caller, Depends(require(Scope.editor))]
 AdminDep = Annotated[Caller, Depends(require(Scope.admin))]
+OptionalCallerDep = Annotated[Caller | None, Depends(_optional_caller)]

@@ -12,6 +12,7 @@ from rich.table import Table
 from app.config import get_settings
 
 if TYPE_CHECKING:
+    from app.seeding import SeedReport
     from app.terms.glossary import Glossary
 
 cli = typer.Typer(help="Policy Glossary: a bilingual glossary of Chinese policy terms.", no_args_is_help=True)
@@ -57,23 +58,53 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = 
 
 
 @cli.command()
-def seed(path: Annotated[Path | None, typer.Argument(help="The seeds directory.")] = None) -> None:
-    """Load the seed glossary; loading it twice changes nothing."""
+def seed(
+    path: Annotated[Path | None, typer.Argument(help="The seeds directory.")] = None,
+    take: Annotated[
+        list[str] | None, typer.Option("--take", help="Apply the seed's version of this concept on purpose.")
+    ] = None,
+    keep: Annotated[
+        list[str] | None, typer.Option("--keep", help="Keep the editors' version and stop reporting the conflict.")
+    ] = None,
+) -> None:
+    """Apply the seed glossary: new entries are created, entries the seed changed are updated unless editors
+    changed them too; editors' work and deletions are kept and reported (see README, Editing)."""
     from app.db import make_engine
-    from app.seeding import load
+    from app.errors import GlossaryError
+    from app.seeding import SeedError, load
 
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
-        result = load(engine, path or settings.seeds_dir)
-    except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
+        report = load(engine, path or settings.seeds_dir, take=take or (), keep=keep or ())
+    except (SeedError, GlossaryError) as exc:
+        console.print(f"[red]{exc.detail if isinstance(exc, GlossaryError) else exc}[/red]", markup=True)
         raise typer.Exit(1) from exc
     finally:
         engine.dispose()
-    console.print(
-        f"seeded: {len(result.created)} created, {len(result.updated)} updated, {len(result.unchanged)} unchanged"
+    _print_seed_report(report)
+
+
+def _print_seed_report(report: SeedReport) -> None:
+    typer.echo(
+        f"seeded: {len(report.created)} created, {len(report.updated)} updated, {len(report.restored)} restored, "
+        f"{len(report.unchanged)} unchanged"
     )
+    lines = [
+        (report.kept, "kept as editors left them (the seed has nothing new for them)"),
+        (report.conflicts, "conflict: edited since seeded and changed in the seed; the editors' version is kept"),
+        (report.deleted, "deleted through the API, left deleted"),
+        (report.removed, "no longer in the seed, left alone"),
+    ]
+    for slugs, what in lines:
+        if slugs:
+            typer.echo(f"{what}: {', '.join(slugs)}")
+    for slug, reason in report.not_applied.items():
+        typer.echo(f"not applied: {slug}: {reason}")
+    if report.conflicts or report.deleted:
+        typer.echo("  glossary seed --take SLUG applies the seed's version; --keep SLUG keeps the editors' version")
+    if report.nothing_to_do:
+        typer.echo("nothing to do")
 
 
 @seeds_cli.command("check")
@@ -169,10 +200,8 @@ def keys_create(
     scope: Annotated[str, typer.Option(help="editor (write terms, import) or admin (manage keys).")] = "editor",
 ) -> None:
     """Create a key; it is printed once, as the last line, and only its hash is stored."""
-    from sqlalchemy.orm import Session
-
     from app.auth import Scope, create_key
-    from app.db import make_engine, writer
+    from app.db import make_engine, unit_of_work
 
     try:
         chosen = Scope(scope)
@@ -180,7 +209,7 @@ def keys_create(
         raise typer.BadParameter("scope must be editor or admin") from exc
     engine = make_engine(get_settings().database_url)
     try:
-        with Session(writer(engine), expire_on_commit=False) as session, session.begin():
+        with unit_of_work(engine) as session:
             row, key = create_key(session, name=name, scope=chosen)
     finally:
         engine.dispose()
@@ -191,14 +220,12 @@ def keys_create(
 @keys_cli.command("list")
 def keys_list() -> None:
     """List keys (never the keys themselves)."""
-    from sqlalchemy.orm import Session
-
     from app.auth import list_keys
-    from app.db import make_engine
+    from app.db import make_engine, read_session
 
     engine = make_engine(get_settings().database_url)
     try:
-        with Session(engine) as session:
+        with read_session(engine) as session:
             rows = list_keys(session)
     finally:
         engine.dispose()
@@ -213,14 +240,12 @@ def keys_list() -> None:
 @keys_cli.command("revoke")
 def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id (see `glossary keys list`).")]) -> None:
     """Revoke a key: requests with it answer 401 from now on."""
-    from sqlalchemy.orm import Session
-
     from app.auth import revoke_key
-    from app.db import make_engine, writer
+    from app.db import make_engine, unit_of_work
 
     engine = make_engine(get_settings().database_url)
     try:
-        with Session(writer(engine)) as session, session.begin():
+        with unit_of_work(engine) as session:
             revoked = revoke_key(session, key_id)
     finally:
         engine.dispose()
@@ -276,7 +301,7 @@ def import_file(
     """Create and update concepts from a file, all or nothing; lists every rejected entry with its position."""
     from rich.progress import Progress
 
-    from app.db import make_engine
+    from app.db import make_engine, unit_of_work
     from app.errors import GlossaryError
     from app.exchange import service
     from app.exchange.formats import ImportFormat
@@ -299,9 +324,10 @@ def import_file(
                     yield entry
                 progress.update(task, description="checking and writing")
 
-            plan = service.import_file(
-                engine, Glossary(), data, chosen, dry_run=dry_run, actor="cli:import", track=track
-            )
+            plan = service.plan_file(engine, Glossary(), data, chosen, track=track)
+            if not dry_run:
+                with unit_of_work(engine) as session:
+                    service.apply_plan(session, plan, actor="import")
     except GlossaryError as exc:
         console.print(f"[red]{exc.detail}[/red]")
         for error in exc.errors or []:
@@ -315,8 +341,8 @@ def import_file(
         typer.echo(f"rejected: entry {outcome.entry}{line} {outcome.slug or ''}: {outcome.reason}")
     verb = "would be" if dry_run else "were"
     console.print(
-        f"{len(plan.created)} {verb} created, {len(plan.updated)} updated, {len(plan.unchanged)} unchanged, "
-        f"{len(plan.rejected)} rejected"
+        f"{len(plan.created)} {verb} created, {len(plan.updated)} updated, {len(plan.restored)} restored, "
+        f"{len(plan.unchanged)} unchanged, {len(plan.rejected)} rejected"
     )
 
 

@@ -1,14 +1,25 @@
-"""Engines and sessions for SQLite (WAL, the embedded default) and PostgreSQL (several replicas)."""
+"""Engines and sessions for SQLite (WAL, the embedded default) and PostgreSQL (several replicas).
+
+Every writer, whether an HTTP route (through `app.api.deps.WriteSessionDep`), the CLI, the seed or an import,
+writes in a `unit_of_work`: one transaction, committed when the block succeeds, and every database error
+turned into a problem by `database_problem`, the one place that knows what a driver error means to a client.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
+
+from app.errors import ConflictError, GlossaryError, InvalidInputError, UnavailableError
+
+log = logging.getLogger("app.db")
 
 
 def normalise_url(url: str) -> str:
@@ -54,12 +65,48 @@ def writer(engine: Engine) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits when the block succeeds and rolls back when it raises."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """One writing transaction: committed when the block succeeds, rolled back when it raises.
+
+    Services take the session and never commit. A database error, whether in the block or at the commit,
+    leaves as a problem document (`database_problem`); nothing of the block is then written.
+    """
+    session = Session(writer(engine), expire_on_commit=False)
+    try:
+        with session.begin():
             yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    except SQLAlchemyError as exc:
+        raise database_problem(exc) from exc
+    finally:
+        session.close()
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session for reading; database errors leave as problem documents too."""
+    session = Session(engine)
+    try:
+        yield session
+    except SQLAlchemyError as exc:
+        raise database_problem(exc) from exc
+    finally:
+        session.close()
+
+
+def database_problem(exc: SQLAlchemyError) -> GlossaryError:
+    """What a database error means to a client, in a fixed sentence: never SQL, parameters, driver or
+    constraint names (the error itself goes to the log)."""
+    log.warning("database error: %s", type(exc).__name__, exc_info=exc)
+    if isinstance(exc, IntegrityError):
+        return ConflictError(
+            "the change conflicts with the glossary as it is now (a slug or form is taken); nothing was written"
+        )
+    if isinstance(exc, DataError):
+        return InvalidInputError("a value is too long or out of range for the database; nothing was written")
+    if isinstance(exc, OperationalError):
+        return UnavailableError(
+            "the database is busy or unreachable; nothing was written; retry", headers={"Retry-After": "1"}
+        )
+    return UnavailableError(
+        "the database could not complete the request; nothing was written", headers={"Retry-After": "1"}
+    )

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from app.annotate.routes import router as annotate_router
 from app.api import problems
 from app.api.deps import EngineDep, GlossaryDep
+from app.api.encoding import Utf8Middleware
 from app.api.middleware import ContentTypeMiddleware, RateLimitMiddleware, RequestContextMiddleware
 from app.config import Settings, get_settings
 from app.convert.routes import router as convert_router
@@ -89,10 +90,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     problems.install(app)
     # Added innermost first: a request meets the request id, then the body limit (413 before anything
-    # parses or authenticates), then the content type (415), then the rate limit.
+    # parses or authenticates), then the UTF-8 check of path, query and body (422), then the content type
+    # (415), then the rate limit.
     if settings.rate_limit_per_minute:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(ContentTypeMiddleware)
+    app.add_middleware(Utf8Middleware)
     app.add_middleware(problems.BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     # Routes are matched in the order they are added, one by one: the text endpoints that translation

@@ -19,6 +19,8 @@ import datetime as dt
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, String, Text
 from sqlmodel import Field, SQLModel
 
+from app.terms.schemas import MAX_KEY_LENGTH
+
 SQLModel.metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -48,6 +50,8 @@ class Concept(SQLModel, table=True):
     en_origin: str | None = Field(default=None, sa_column=Column(Text))
     definition_basis: str = Field(default="editorial", max_length=16)
     note: str | None = Field(default=None, sa_column=Column(Text))
+    # The hash of the entry the seed last applied to this concept (`app.seeding`); NULL if it never did.
+    seed_hash: str | None = Field(default=None, sa_column=Column(String(64)))
     version: int = 1
     revision: int = Field(default=0, index=True)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
@@ -97,7 +101,7 @@ class LookupKey(SQLModel, table=True):
     """A folded headword or alias; the primary key makes two concepts owning one form impossible."""
 
     __tablename__ = "lookup_key"
-    key: str = Field(sa_column=Column(String(400), primary_key=True))
+    key: str = Field(sa_column=Column(String(MAX_KEY_LENGTH), primary_key=True))
     concept_id: int = Field(
         sa_column=Column(Integer, ForeignKey("concept.id", ondelete="CASCADE"), nullable=False, index=True)
     )

@@ -1,13 +1,31 @@
-"""The seed glossary in `seeds/`: loading it into the database, and checking it.
+"""The seed glossary in `seeds/`: applying it to the database as a content package, and checking it.
 
-`load` is idempotent: an unchanged entry is left alone, a changed one is updated in place (its version goes
-up), a new one is created. `check` validates every entry and reports every problem, not just the first.
+Once the database exists it is the source of truth; the seed is a package of content that `load` applies as
+dpkg applies a new version of a configuration file. Each concept remembers the hash of the seed entry last
+applied to it (its baseline), so that every run can tell an editor's change from the seed's:
+
+    seed entry is new (no such slug)            → created
+    concept deleted (through the API)           → left deleted and reported (`take` restores the seed's)
+    concept equals the seed entry               → unchanged
+    seed changed, concept as last seeded        → updated
+    concept edited, seed as last seeded         → kept: the editor's version stays, nothing to report
+    both changed (or the seed never wrote it)   → a conflict: the editor's version stays and is reported;
+                                                  `take` applies the seed's on purpose, `keep` keeps the
+                                                  editor's and makes this seed entry the baseline
+    seeded concept no longer in the seed        → left alone and reported as removed
+
+An entry the database cannot take as it is (a form another concept owns, a related concept deleted) is not
+applied and is reported; the rest is. A second run with nothing new has nothing to do. The next report's
+terms arrive along this path too: a seed directory is any package of entries.
+
+`check` validates every entry and reports every problem, not just the first.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,13 +33,21 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.core.normalize import fold
 from app.core.pinyin import pinyin_problems
-from app.db import writer
-from app.terms.editing import BatchResult, save_many
-from app.terms.schemas import TermFields
+from app.db import unit_of_work
+from app.errors import GlossaryError
+from app.terms import repository, writes
+from app.terms.schemas import TermFields, TermRecord
+
+ACTOR = "seed"
+
+
+class SeedError(ValueError):
+    """The seed cannot be applied at all: no such directory, no entries, an invalid entry, a wrong option."""
+
 
 # Number words a headword can state its count with: 五大行动 → 5, 六服六进 → 6, 稳外贸7条 → 7.
 _NUMERALS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -113,8 +139,8 @@ def check(seeds_dir: Path, sources_dir: Path | None) -> Report:
     owners: dict[str, set[str]] = defaultdict(set)
     for e in valid:
         assert e.fields is not None
-        for form in (e.fields.hans, *e.fields.aliases):
-            owners[fold(form)].add(e.fields.slug)
+        for key in e.fields.lookup_keys():
+            owners[key].add(e.fields.slug)
     for e in valid:
         f = e.fields
         assert f is not None
@@ -123,10 +149,10 @@ def check(seeds_dir: Path, sources_dir: Path | None) -> Report:
             report.add(name, "slug", f"{f.slug!r} differs from the file name")
         if slugs[f.slug] > 1:
             report.add(name, "slug", f"{f.slug!r} is used by {slugs[f.slug]} entries")
-        for form in (f.hans, *f.aliases):
-            others = owners[fold(form)] - {f.slug}
+        for key in f.lookup_keys():
+            others = owners[key] - {f.slug}
             if others:
-                report.add(name, "hans/aliases", f"{form!r} is also a form of {', '.join(sorted(others))}")
+                report.add(name, "hans/aliases/hant", f"{key!r} is also a form of {', '.join(sorted(others))}")
         for i, related in enumerate(f.related):
             if related not in slugs:
                 report.add(name, f"related.{i}", f"no entry has the slug {related!r}")
@@ -156,10 +182,134 @@ def check(seeds_dir: Path, sources_dir: Path | None) -> Report:
     return report
 
 
-def load(engine: Engine, seeds_dir: Path) -> BatchResult:
-    """Write every seed entry to the database in one transaction (all or nothing)."""
+@dataclass
+class SeedReport:
+    """What one run of the seed did (slugs, in seed order) and left alone."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    not_applied: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        """Nothing was written and nothing waits for a decision."""
+        return not (self.created or self.updated or self.restored or self.conflicts or self.not_applied)
+
+
+def load(engine: Engine, seeds_dir: Path, *, take: Iterable[str] = (), keep: Iterable[str] = ()) -> SeedReport:
+    """Apply the seed in `seeds_dir` in one unit of work (see the module docstring); `take` and `keep` name
+    the concepts whose conflict (or deletion, for `take`) an operator decided."""
+    entries = _entries_to_apply(seeds_dir)
+    take, keep = set(take), set(keep)
+    unknown = sorted((take | keep) - {f.slug for f in entries})
+    if unknown:
+        raise SeedError(f"--take/--keep name no entry of the seed: {', '.join(unknown)}")
+    if take & keep:
+        raise SeedError(f"both --take and --keep name {', '.join(sorted(take & keep))}")
+    with unit_of_work(engine) as session:
+        writes.lock_glossary(session)  # no other writer moves under the comparisons below
+        return _apply(session, entries, take, keep)
+
+
+def _entries_to_apply(seeds_dir: Path) -> list[TermFields]:
+    if not seeds_dir.is_dir():
+        raise SeedError(f"the seed directory {seeds_dir} does not exist")
     entries, report = read_entries(seeds_dir)
     if report.problems:
-        raise ValueError("the seed has problems:\n" + "\n".join(str(p) for p in report.problems))
-    with Session(writer(engine)) as session, session.begin():
-        return save_many(session, [e.fields for e in entries if e.fields is not None], actor="seed")
+        raise SeedError("the seed has problems:\n" + "\n".join(str(p) for p in report.problems))
+    if not entries:
+        raise SeedError(f"no seed entries in {seeds_dir / 'terms'} (one YAML file per concept)")
+    return [e.fields for e in entries if e.fields is not None]
+
+
+def _apply(session: Session, entries: list[TermFields], take: set[str], keep: set[str]) -> SeedReport:
+    report = SeedReport()
+    baselines = repository.seed_baselines(session)
+    live, _deleted, _revision = repository.load_changed(session, 0)
+    current: dict[str, TermRecord] = {r.slug: r.full() for r in live}
+    new: list[TermFields] = []
+    changed: list[tuple[TermFields, str]] = []  # (entry, action)
+    for entry in entries:
+        digest = entry.content_hash()
+        baseline, deleted = baselines.get(entry.slug, (None, False))
+        record = current.get(entry.slug)
+        if entry.slug not in baselines:
+            new.append(entry)
+        elif deleted and entry.slug in take:
+            changed.append((entry, "restore"))
+        elif deleted:
+            report.deleted.append(entry.slug)
+        elif record is None:
+            continue  # cannot happen: live concepts are all loaded
+        elif (ours := record.content_hash()) == digest:
+            report.unchanged.append(entry.slug)
+            if baseline != digest:
+                repository.set_seed_baselines(session, {entry.slug: digest})
+        elif entry.slug in take or baseline == ours:
+            changed.append((entry, "update"))
+        elif entry.slug in keep:
+            repository.set_seed_baselines(session, {entry.slug: digest})
+            report.kept.append(entry.slug)
+        elif baseline == digest:
+            report.kept.append(entry.slug)
+        else:
+            report.conflicts.append(entry.slug)
+    _create(session, new, report)
+    for entry, action in changed:
+        if _saved(session, entry, report, action=action):
+            (report.restored if action == "restore" else report.updated).append(entry.slug)
+    in_seed = {e.slug for e in entries}
+    report.removed = sorted(
+        slug for slug, (baseline, deleted) in baselines.items() if baseline and not deleted and slug not in in_seed
+    )
+    return report
+
+
+def _create(session: Session, entries: list[TermFields], report: SeedReport) -> None:
+    """Create the new entries in bulk; if the database refuses the bulk, one at a time, so that one entry it
+    cannot take (a form another concept owns) leaves the others to be created."""
+    if not entries:
+        return
+    try:
+        with session.begin_nested():
+            writes.insert_many(session, entries, actor=ACTOR, seed_hashes={e.slug: e.content_hash() for e in entries})
+        report.created += [e.slug for e in entries]
+        return
+    except (GlossaryError, IntegrityError):
+        pass
+    pending = list(entries)
+    while pending:  # an entry related to one created later in this loop waits for the next round
+        left = [e for e in pending if not _saved(session, e, report, action="create")]
+        report.created += [e.slug for e in pending if e not in left]
+        if len(left) == len(pending):
+            break
+        for entry in left:
+            report.not_applied.pop(entry.slug, None)
+        pending = left
+
+
+def _saved(session: Session, entry: TermFields, report: SeedReport, *, action: str) -> bool:
+    """Save one entry in a savepoint; False (and the reason in `report.not_applied`) if it was refused."""
+    try:
+        with session.begin_nested():
+            writes.save(
+                session,
+                entry,
+                actor=ACTOR,
+                action=action,
+                must_be_new=action == "create",
+                seed_hash=entry.content_hash(),
+            )
+    except GlossaryError as exc:
+        report.not_applied[entry.slug] = exc.detail
+        return False
+    except IntegrityError:
+        report.not_applied[entry.slug] = "the database refused it (a slug or form is taken)"
+        return False
+    return True

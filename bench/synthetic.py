@@ -16,14 +16,13 @@ from pathlib import Path
 
 from alembic import command
 from pypinyin import Style, pinyin
-from sqlalchemy.orm import Session
 
 from app.cli import alembic_config
 from app.config import PROJECT_DIR
 from app.core.forms import lookup_keys
-from app.db import make_engine, writer
+from app.db import make_engine, unit_of_work
 from app.seeding import load
-from app.terms import repository
+from app.terms import repository, writes
 from app.terms.schemas import Component, Definition, Source, TermFields
 
 # The 800 most frequent characters of the seed glossary's definitions are a fair stand-in for policy prose.
@@ -173,7 +172,7 @@ def glossary_database(count: int, directory: Path = DEFAULT_DIRECTORY) -> str:
     engine = make_engine(url)
     load(engine, PROJECT_DIR / "seeds")
     if count:
-        with Session(writer(engine)) as session, session.begin():
+        with unit_of_work(engine) as session:
             seed = repository.load_changed(session, 0)[0]
             taken_slugs = {r.slug for r in seed}
             taken_keys = {k for r in seed for k in lookup_keys(r.hans, r.aliases)}
@@ -182,7 +181,7 @@ def glossary_database(count: int, directory: Path = DEFAULT_DIRECTORY) -> str:
                 for c in concepts(count + 1000)
                 if c.slug not in taken_slugs and taken_keys.isdisjoint(lookup_keys(c.hans))
             )
-            repository.insert_many(session, list(itertools.islice(fresh, count)))
+            writes.insert_many(session, list(itertools.islice(fresh, count)), actor="bench")
     engine.dispose()  # checkpoints the WAL into the file
     building.rename(path)
     return f"sqlite:///{path}"

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from app.auth import Scope, create_key, revoke_key
-from app.db import writer
+from app.db import unit_of_work
 from tests.conftest import Database
 
 
 def make_key(db: Database, scope: Scope = Scope.editor, name: str = "test-editor", *, revoked: bool = False) -> str:
     engine = db.engine()
-    with Session(writer(engine)) as session, session.begin():
+    with unit_of_work(engine) as session:
         row, key = create_key(session, name=name, scope=scope)
         if revoked:
             assert row.id is not None

@@ -203,15 +203,19 @@ def test_a_database_error_never_shows_sql_or_driver_text(fresh_db: Database):
     with engine.begin() as connection:
         if fresh_db.backend == "sqlite":
             connection.execute(
-                text("CREATE TRIGGER refuse_note BEFORE INSERT ON concept WHEN NEW.note = 'refused' "
-                     "BEGIN SELECT RAISE(ABORT, 'secret driver text'); END")
+                text(
+                    "CREATE TRIGGER refuse_note BEFORE INSERT ON concept WHEN NEW.note = 'refused' "
+                    "BEGIN SELECT RAISE(ABORT, 'secret driver text'); END"
+                )
             )
         else:
-            connection.execute(text("ALTER TABLE concept ADD CONSTRAINT secret_check CHECK (note IS DISTINCT FROM 'refused')"))
+            connection.execute(
+                text("ALTER TABLE concept ADD CONSTRAINT secret_check CHECK (note IS DISTINCT FROM 'refused')")
+            )
     engine.dispose()
     with client_for(fresh_db) as client:
         editor = bearer(make_key(fresh_db))
         response = client.post("/v1/terms", json=new_entry(note="refused"), headers=editor)
-        assert 400 <= response.status_code < 600 and response.status_code != 500, response.text
+        assert response.status_code in (409, 422, 503), response.text
         for leak in ("secret", "INSERT", "sqlite3", "psycopg", "CHECK", "[SQL", "refuse_note"):
             assert leak not in response.json()["detail"], response.text

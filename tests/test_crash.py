@@ -17,10 +17,8 @@ from tests.conftest import Database, client_for
 # a time in transactions of their own; it says when it starts each phase so the parent can kill it midway.
 _CHILD = """
 import sys
-from sqlalchemy.orm import Session
-from app.db import make_engine, writer
-from app.terms import repository
-from app.terms.editing import save_many
+from app.db import make_engine, unit_of_work
+from app.terms import writes
 from app.terms.schemas import Definition, Source, TermFields
 
 def entry(i, note=None):
@@ -33,12 +31,12 @@ def entry(i, note=None):
 engine = make_engine(sys.argv[1])
 bulk = [entry(i) for i in range(int(sys.argv[2]))]
 print("bulk", flush=True)
-with Session(writer(engine)) as session, session.begin():
-    save_many(session, bulk, actor="crash-test")
+with unit_of_work(engine) as session:
+    writes.insert_many(session, bulk, actor="crash-test")
 print("single", flush=True)
 for i in range(100000):
-    with Session(writer(engine)) as session, session.begin():
-        repository.save(session, entry(100000 + i, note=f"n{i}"), actor="crash-test")
+    with unit_of_work(engine) as session:
+        writes.save(session, entry(100000 + i, note=f"n{i}"), actor="crash-test")
 """
 
 

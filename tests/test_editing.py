@@ -297,19 +297,17 @@ def test_convert_sees_a_new_traditional_override_at_once(editor):
 
 
 def test_restoring_a_version_that_todays_rules_refuse_is_422_and_changes_nothing(fresh_db: Database):
-    from sqlalchemy.orm import Session
-
-    from app.db import writer
-    from app.terms import repository
+    from app.db import unit_of_work
+    from app.terms import repository, writes
     from app.terms.schemas import TermFields
 
     engine = fresh_db.engine()
-    with Session(writer(engine)) as session, session.begin():  # a version written before the rule existed
+    with unit_of_work(engine) as session:  # a version written before the rule existed
         current = repository.get_record(session, "shu-ju-de-di")
         assert current is not None
         legacy = TermFields.model_construct(**{**dict(current), "aliases": ["數據得地"]})
-        repository.save(session, legacy, actor="legacy", expected_version=current.version)
-        repository.save(session, current, actor="fix", expected_version=current.version + 1)
+        writes.save(session, legacy, actor="legacy", expected_version=current.version)
+        writes.save(session, current, actor="fix", expected_version=current.version + 1)
     engine.dispose()
     with client_for(fresh_db) as client:
         headers = bearer(make_key(fresh_db))

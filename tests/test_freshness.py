@@ -13,13 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy.orm import Session
 
 from app.annotate.index import TermAnnotator
 from app.config import PROJECT_DIR
-from app.db import writer
+from app.db import unit_of_work
 from app.seeding import read_entries
-from app.terms import repository
+from app.terms import writes
 from app.terms.schemas import TermFields, TermRecord
 from app.terms.stored import StoredTerm, prepare
 from tests.conftest import SEEDS_DIR, Database
@@ -140,10 +139,10 @@ def test_a_second_process_sees_an_edit_within_two_seconds(postgres_db: Database,
         assert all(server.annotate(text) == before for server in servers)
 
         engine = postgres_db.engine()
-        with Session(writer(engine)) as session, session.begin():
-            repository.save(session, NEW)
+        with unit_of_work(engine) as session:
+            writes.save(session, NEW, actor="test")
             edited = next(f for f in ENTRIES if f.slug == "xin-zhi-sheng-chan-li")
-            repository.save(session, edited.model_copy(update={"en": "new productive forces of quality"}))
+            writes.save(session, edited.model_copy(update={"en": "new productive forces of quality"}), actor="test")
         committed = time.monotonic()
         engine.dispose()
 

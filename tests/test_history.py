@@ -43,7 +43,8 @@ def test_a_history_entry_is_a_summary_of_what_changed_by_default(edited):
     entry = client.get("/v1/terms/liu-fu-liu-jin/history", params={"limit": 1}).json()["items"][0]
     assert entry["action"] == "update"
     assert entry["changed"] == ["note"]
-    assert "before" not in entry and "after" not in entry
+    assert "before" not in entry
+    assert "after" not in entry
 
 
 def test_full_records_on_request(edited):

@@ -3,6 +3,7 @@ start does) never undoes an editor's work, never resurrects a deleted concept an
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -81,7 +82,8 @@ def test_an_api_edit_survives_a_reseed_of_an_unchanged_seed(editor, fresh_db: Da
     client, headers = editor
     patch(client, headers, "liu-fu-liu-jin", {"note": "Agreed with the client."})
     report = reseed(fresh_db, SEEDS_DIR)
-    assert report.updated == [] and report.conflicts == []
+    assert report.updated == []
+    assert report.conflicts == []
     assert report.kept == ["liu-fu-liu-jin"]
     assert report.nothing_to_do
     with client_for(fresh_db) as restarted:
@@ -119,8 +121,9 @@ def test_taking_the_seeds_version_on_purpose_and_keeping_the_editors(editor, fre
     report = reseed(fresh_db, seeds, take={"liu-fu-liu-jin"}, keep={"shu-ju-de-di"})
     assert report.updated == ["liu-fu-liu-jin"]
     assert report.conflicts == []
-    assert client.get("/v1/terms/liu-fu-liu-jin").json()["note"] == "The seed's note."
-    assert client.get("/v1/terms/shu-ju-de-di").json()["note"] == "The editor's note."
+    with client_for(fresh_db) as restarted:
+        assert restarted.get("/v1/terms/liu-fu-liu-jin").json()["note"] == "The seed's note."
+        assert restarted.get("/v1/terms/shu-ju-de-di").json()["note"] == "The editor's note."
     after = reseed(fresh_db, seeds)
     assert after.nothing_to_do  # the kept edit is no longer a conflict with this seed
     assert after.kept == ["shu-ju-de-di"]
@@ -131,8 +134,9 @@ def test_taking_the_seeds_version_of_a_deleted_concept_restores_it(editor, fresh
     delete(client, headers, "shu-ju-de-di")
     report = reseed(fresh_db, SEEDS_DIR, take={"shu-ju-de-di"})
     assert report.restored == ["shu-ju-de-di"]
-    assert client.get("/v1/terms/shu-ju-de-di").status_code == 200
-    history = client.get("/v1/terms/shu-ju-de-di/history").json()["items"]
+    with client_for(fresh_db) as restarted:
+        assert restarted.get("/v1/terms/shu-ju-de-di").status_code == 200
+        history = restarted.get("/v1/terms/shu-ju-de-di/history").json()["items"]
     assert history[0]["action"] == "restore"
     assert history[0]["actor"] == "seed"
 
@@ -153,13 +157,15 @@ def test_an_entry_new_in_the_seed_is_created_and_one_removed_from_it_is_left_alo
         assert client.get("/v1/terms/liu-fu-liu-jin-xin").status_code == 200
 
 
-def test_a_concept_made_through_the_api_that_the_seed_also_defines_is_a_conflict(editor, fresh_db: Database, seeds: Path):
+def test_a_concept_made_through_the_api_that_the_seed_also_defines_is_a_conflict(
+    editor, fresh_db: Database, seeds: Path
+):
     client, headers = editor
     entry = yaml.safe_load((seeds / "terms" / "liu-fu-liu-jin.yaml").read_text(encoding="utf-8"))
     entry.update(slug="ce-shi-xin-ci", hans="测试新词", pinyin="cè shì xīn cí", aliases=[], components=[])
     entry["footnote"] = None
     entry["definition"]["basis"] = "editorial"
-    assert client.post("/v1/terms", json=entry, headers=headers).status_code == 201
+    assert client.post("/v1/terms", json=json.loads(json.dumps(entry, default=str)), headers=headers).status_code == 201
     changed = {**entry, "note": "The seed's own version."}
     (seeds / "terms" / "ce-shi-xin-ci.yaml").write_text(yaml.safe_dump(changed, allow_unicode=True), encoding="utf-8")
     report = reseed(fresh_db, seeds)
@@ -194,11 +200,11 @@ def test_edit_delete_change_the_seed_and_reseed_through_the_command(fresh_db: Da
     change_seed(seeds, "wu-bai-xing-dong", note="Changed in the seed only.")
     run = _glossary("seed", str(seeds), database_url=fresh_db.url, cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
-    out = run.stdout
-    assert "1 updated" in out and "wu-bai-xing-dong" not in out.split("conflict")[-1]
-    assert "conflict" in out and "liu-fu-liu-jin" in out
-    assert "deleted" in out and "shu-ju-de-di" in out
-    assert "--take" in out  # says how to take the seed's version on purpose
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("seeded: 0 created, 1 updated, 0 restored")
+    assert any(line.startswith("conflict:") and line.endswith(": liu-fu-liu-jin") for line in lines), lines
+    assert any(line.startswith("deleted through the API") and line.endswith(": shu-ju-de-di") for line in lines)
+    assert any("--take SLUG" in line for line in lines)  # says how to take the seed's version on purpose
     again = _glossary("seed", str(seeds), database_url=fresh_db.url, cwd=tmp_path)
     assert again.returncode == 0
     assert "0 created, 0 updated" in again.stdout

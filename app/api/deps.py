@@ -1,20 +1,27 @@
-"""Request dependencies: the glossary snapshot, the script parameter, validated keys.
+"""Request dependencies: the glossary snapshot, the write session, the script parameter, validated keys.
 
-Each is `async def`: they only read application state or check a short string, and FastAPI runs a plain
-`def` dependency in the thread pool, a thread hop per dependency on every request."""
+The readers are `async def`: they only read application state or check a short string, and FastAPI runs a
+plain `def` dependency in the thread pool, a thread hop per dependency on every request."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.core.script import Script
+from app.db import unit_of_work
 from app.errors import InvalidInputError
 from app.terms.glossary import Glossary
 from app.terms.schemas import clean
+from app.terms.service import refresh
+
+log = logging.getLogger("app.api")
 
 
 async def get_glossary(request: Request) -> Glossary:
@@ -45,7 +52,21 @@ async def valid_key(
         raise InvalidInputError(f"key: {exc}") from exc
 
 
+def write_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: the route's changes commit when it returns (before the answer is sent, so
+    a failed commit is the answer), then this process's snapshot takes them in."""
+    engine: Engine = request.app.state.engine
+    with unit_of_work(engine) as session:
+        yield session
+    try:
+        refresh(engine, request.app.state.glossary)
+    except Exception:  # committed: the poller will bring the snapshot up to date
+        log.warning("refresh after a write failed", exc_info=True)
+
+
 GlossaryDep = Annotated[Glossary, Depends(get_glossary)]
+# scope="function": the commit runs when the route returns, not after the response is sent.
+WriteSessionDep = Annotated[Session, Depends(write_session, scope="function")]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 KeyDep = Annotated[str, Depends(valid_key)]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.db import database_problem
 from app.errors import PROBLEM_MEDIA_TYPE, GlossaryError, PayloadTooLargeError, Problem
 
 log = logging.getLogger("app.errors")
@@ -40,12 +43,16 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
 
 def _unreadable_body(cause: BaseException | None) -> str | None:
     """What was wrong with a body FastAPI could not parse (it says only 400 "error parsing the body"), for the
-    causes a client can mend: bytes that are not UTF-8, JSON nested thousands deep."""
+    causes a client can mend: bytes that are not UTF-8, JSON nested thousands deep, a number too long."""
+    if isinstance(cause, GlossaryError):  # raised while the body was read (app.api.encoding)
+        return cause.detail
     if isinstance(cause, UnicodeDecodeError):
         bad = cause.object[cause.start : cause.start + 1].hex()
         return f"the body is not UTF-8: byte 0x{bad} at offset {cause.start} ({cause.reason})"
     if isinstance(cause, RecursionError):
         return "the body's JSON is nested too deeply to parse"
+    if isinstance(cause, ValueError) and "digits" in str(cause):  # int() refuses over 4,300 digits
+        return f"a number in the body has more digits than can be read (at most {sys.get_int_max_str_digits()})"
     return None
 
 
@@ -83,6 +90,11 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
         problem = Problem(type="about:blank", title=title, status=exc.status_code, detail=detail)
         return problem_response(problem, headers)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(_request: Request, exc: SQLAlchemyError) -> ProblemResponse:
+        error = database_problem(exc)  # a read outside a unit of work: the same fixed sentences
+        return problem_response(error.problem(), error.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> ProblemResponse:

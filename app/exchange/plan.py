@@ -1,7 +1,9 @@
 """What an import would do, decided without touching the database: pure, and the same for a dry run.
 
 Every entry of the file is validated against the term schema and checked against the glossary and the rest
-of the file; each ends up created, updated, unchanged or rejected (with its entry number, line and reason).
+of the file; each ends up created, updated, restored (a concept deleted since the file was made), unchanged or
+rejected (with its entry number, line and reason). Each write carries the version it was planned on, so that
+the import refuses (409) instead of overwriting a change made between the plan and the write.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from app.core.forms import lookup_keys
 from app.exchange.formats import RawEntry
 from app.terms.schemas import TermFields, TermRecord
 
@@ -24,14 +25,23 @@ class Outcome:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class PlannedWrite:
+    fields: TermFields
+    action: str  # create, update or restore
+    # The version of the concept (live, or deleted for a restore) the entry was planned on; None: a new slug.
+    planned_on: int | None
+
+
 @dataclass
 class ImportPlan:
     created: list[Outcome] = field(default_factory=list)
     updated: list[Outcome] = field(default_factory=list)
+    restored: list[Outcome] = field(default_factory=list)
     unchanged: list[Outcome] = field(default_factory=list)
     rejected: list[Outcome] = field(default_factory=list)
-    # The validated entries to write (created and updated), in file order.
-    writes: list[TermFields] = field(default_factory=list)
+    # The validated entries to write (created, updated and restored), in file order.
+    writes: list[PlannedWrite] = field(default_factory=list)
 
 
 def validate(entry: RawEntry) -> tuple[TermFields | None, list[str]]:
@@ -48,13 +58,16 @@ def plan_import(
     entries: Iterable[RawEntry],
     existing: Mapping[str, TermRecord],
     owner_of: Callable[[str], str | None],
+    deleted: Mapping[str, int] | None = None,
 ) -> ImportPlan:
     """Decide each entry's fate.
 
-    `existing` holds the glossary's live records by slug; `owner_of(key)` names the concept that owns a folded
-    written form (a lookup key), if any. A form may move between concepts only in two imports: the form is
-    first removed from its owner, then given to the other concept.
+    `existing` holds the glossary's live records by slug; `deleted` the versions of deleted concepts by slug
+    (an entry for one restores it); `owner_of(key)` names the concept that owns a folded written form (a lookup
+    key), if any. A form may move between concepts only in two imports: the form is first removed from its
+    owner, then given to the other concept.
     """
+    deleted = deleted or {}
     plan = ImportPlan()
     valid: list[tuple[RawEntry, TermFields]] = []
     for entry in entries:
@@ -75,7 +88,7 @@ def plan_import(
             continue
         first_with_slug[fields.slug] = entry.number
         reasons = []
-        for key in lookup_keys(fields.hans, fields.aliases):
+        for key in fields.lookup_keys():
             claim = form_claims.get(key)
             if claim is not None and claim[0] != fields.slug:
                 reasons.append(f"the form {key!r} is also a form of entry {claim[1]} ({claim[0]})")
@@ -98,13 +111,16 @@ def plan_import(
             continue
         outcome = Outcome(entry.number, entry.line, fields.slug)
         current = existing.get(fields.slug)
-        if current is None:
+        if current is None and fields.slug in deleted:
+            plan.restored.append(outcome)
+            plan.writes.append(PlannedWrite(fields, "restore", deleted[fields.slug]))
+        elif current is None:
             plan.created.append(outcome)
-            plan.writes.append(fields)
+            plan.writes.append(PlannedWrite(fields, "create", None))
         elif current.content() == fields.content():
             plan.unchanged.append(outcome)
         else:
             plan.updated.append(outcome)
-            plan.writes.append(fields)
+            plan.writes.append(PlannedWrite(fields, "update", current.version))
     plan.rejected.sort(key=lambda o: o.entry)
     return plan

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from app.api.deps import EngineDep, GlossaryDep, ScriptDep
+from app.api.deps import EngineDep, GlossaryDep, ScriptDep, WriteSessionDep
 from app.auth import EditorDep
 from app.core.script import Script
 from app.errors import (
@@ -25,6 +25,7 @@ from app.errors import (
 from app.exchange import service
 from app.exchange.formats import FILE_TYPES, ExportFormat, ImportFormat, chunked
 from app.exchange.plan import ImportPlan, Outcome
+from app.terms.editing import actor_of
 
 router = APIRouter(prefix="/v1", tags=["files"])
 
@@ -95,6 +96,7 @@ class ImportReport(BaseModel):
     dry_run: bool
     created: list[ImportedEntry]
     updated: list[ImportedEntry]
+    restored: list[ImportedEntry] = Field(description="Concepts deleted since the file was made, brought back.")
     unchanged: list[ImportedEntry]
     rejected: list[RejectedEntry]
 
@@ -107,6 +109,7 @@ class ImportReport(BaseModel):
             dry_run=dry_run,
             created=items(plan.created),
             updated=items(plan.updated),
+            restored=items(plan.restored),
             unchanged=items(plan.unchanged),
             rejected=[
                 RejectedEntry(entry=o.entry, line=o.line, slug=o.slug, reason=o.reason or "") for o in plan.rejected
@@ -134,6 +137,7 @@ class ImportReport(BaseModel):
 async def import_glossary(
     request: Request,
     caller: EditorDep,
+    session: WriteSessionDep,
     engine: EngineDep,
     glossary: GlossaryDep,
     fmt: Annotated[ImportFormat, Query(alias="format", description="tbx, tbx2 (either TBX version), csv or json.")],
@@ -146,8 +150,7 @@ async def import_glossary(
     A DOCTYPE (and so any entity or external DTD) makes a TBX file 422; files must be UTF-8.
     """
     data = await request.body()
-    actor = f"key:{caller.key_id}:{caller.name}"[:100]
-    plan = await anyio.to_thread.run_sync(
-        partial(service.import_file, engine, glossary, data, fmt, dry_run=dry_run, actor=actor)
-    )
+    plan = await anyio.to_thread.run_sync(service.plan_file, engine, glossary, data, fmt)
+    if not dry_run:  # the writes commit when this returns (the session dependency)
+        await anyio.to_thread.run_sync(partial(service.apply_plan, session, plan, actor=actor_of(caller)))
     return ImportReport.of(plan, dry_run)

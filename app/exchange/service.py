@@ -1,21 +1,20 @@
-"""Export from the in-memory glossary; import into the database, all or nothing, through the editing path."""
+"""Export from the in-memory glossary; import into the database: a plan, then its writes in one unit of work."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.script import Script
-from app.db import writer
-from app.errors import ConflictError, InvalidInputError, UnavailableError
+from app.db import read_session
+from app.errors import ConflictError, InvalidInputError
 from app.exchange.formats import ExportFormat, FileFormatError, ImportFormat, RawEntry, tabular, tbx
 from app.exchange.formats.jsondoc import read_json, write_json
 from app.exchange.plan import ImportPlan, plan_import
-from app.terms import repository
-from app.terms.editing import save_many
+from app.terms import repository, writes
 from app.terms.glossary import Glossary, present
 from app.terms.schemas import TermOut
 from app.terms.service import refresh
@@ -69,50 +68,55 @@ def read(data: bytes, fmt: ImportFormat) -> Iterator[RawEntry]:
     return read_json(data)
 
 
-def import_file(
+def plan_file(
     engine: Engine,
     glossary: Glossary,
     data: bytes,
     fmt: ImportFormat,
     *,
-    dry_run: bool,
-    actor: str,
     track: Callable[[Iterable[RawEntry]], Iterable[RawEntry]] = lambda entries: entries,
 ) -> ImportPlan:
-    """Plan the import of `data`; unless `dry_run`, write it in one transaction (nothing if any entry is rejected).
+    """What importing `data` would do, against the glossary as the database holds it now (a dry run's answer).
 
-    Raises InvalidInputError for an unreadable file or (on a real import) rejected entries, ConflictError when
-    the glossary changed under the import in a way that makes it fail.
-    """
+    Raises InvalidInputError for an unreadable file."""
     try:
         entries = list(track(read(data, fmt)))
     except FileFormatError as exc:
         raise InvalidInputError(str(exc)) from exc
     refresh(engine, glossary)
     existing = FullRecords({r.slug: r for r in glossary.records()})
+    with read_session(engine) as session:
+        deleted = repository.deleted_versions(session, [e.data.get("slug") for e in entries])
 
     def owner_of(key: str) -> str | None:
         record = glossary.resolve(key)
         return record.slug if record is not None else None
 
-    plan = plan_import(entries, existing, owner_of)
-    if dry_run or not plan.writes:
-        if plan.rejected and not dry_run:
-            raise rejected(plan)
-        return plan
+    return plan_import(entries, existing, owner_of, deleted)
+
+
+def apply_plan(session: Session, plan: ImportPlan, *, actor: str) -> None:
+    """Write the plan in the caller's unit of work; all or nothing. 422 if the plan rejected an entry; 409 when
+    the glossary changed since the plan in a way that touches it (a planned-on version moved on, a slug or a
+    form was taken, a related concept was deleted): nothing is then overwritten."""
     if plan.rejected:
         raise rejected(plan)
+    creates = [w.fields for w in plan.writes if w.action == "create"]
     try:
-        with Session(writer(engine), expire_on_commit=False) as session, session.begin():
-            save_many(session, plan.writes, actor)
-    except (repository.ConflictError, IntegrityError) as exc:
-        raise ConflictError(f"the glossary changed while importing; nothing was stored ({exc})") from exc
-    except repository.UnknownRelatedError as exc:
-        raise ConflictError(f"a related concept was deleted while importing; nothing was stored ({exc})") from exc
-    except OperationalError as exc:
-        raise UnavailableError("the database is busy; nothing was stored; retry", headers={"Retry-After": "1"}) from exc
-    refresh(engine, glossary)
-    return plan
+        if creates:
+            writes.insert_many(session, creates, actor=actor)
+        for write in sorted((w for w in plan.writes if w.action != "create"), key=lambda w: w.action != "restore"):
+            writes.save(session, write.fields, actor=actor, expected_version=write.planned_on, action=write.action)
+    except repository.StaleVersionError as exc:
+        raise ConflictError(
+            "the glossary changed while importing (an entry was edited since the plan); nothing was stored"
+        ) from exc
+    except (ConflictError, InvalidInputError) as exc:
+        raise ConflictError(f"the glossary changed while importing; nothing was stored: {exc.detail}") from exc
+    except IntegrityError as exc:
+        raise ConflictError(
+            "the glossary changed while importing (a slug or form was taken); nothing was stored"
+        ) from exc
 
 
 def rejected(plan: ImportPlan) -> InvalidInputError:

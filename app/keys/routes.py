@@ -5,21 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import EngineDep
+from app.api.deps import EngineDep, WriteSessionDep
 from app.auth import AdminDep, Scope, create_key, list_keys, revoke_key
-from app.db import writer
+from app.db import read_session
 from app.errors import ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError, responses
-from app.terms.schemas import Line
+from app.terms.schemas import KeyName
+
+# Key ids are the column's 32-bit integers; a larger id names no key.
+_MAX_KEY_ID = 2**31 - 1
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 _ERRORS = (UnauthorizedError, ForbiddenError, InvalidInputError)
 
 
 class KeyRequest(BaseModel):
-    name: Line = Field(max_length=100, examples=["translation-desk"])
+    model_config = ConfigDict(extra="forbid")
+    name: KeyName = Field(examples=["translation-desk"], description="Up to 100 characters, one line.")
     scope: Scope = Scope.editor
 
 
@@ -41,25 +44,22 @@ def _out(row: object) -> dict[str, object]:
 
 
 @router.post("", status_code=201, response_model=NewKey, responses=responses(*_ERRORS))
-def create(request: KeyRequest, engine: EngineDep, _caller: AdminDep) -> NewKey:
+def create(request: KeyRequest, _caller: AdminDep, session: WriteSessionDep) -> NewKey:
     """Create a key (admin key)."""
-    with Session(writer(engine), expire_on_commit=False) as session, session.begin():
-        row, key = create_key(session, name=request.name, scope=request.scope)
+    row, key = create_key(session, name=request.name, scope=request.scope)
     return NewKey(**_out(row), key=key)  # type: ignore[arg-type]
 
 
 @router.get("", response_model=list[KeyOut], responses=responses(*_ERRORS))
 def index(engine: EngineDep, _caller: AdminDep) -> list[KeyOut]:
     """Every key, without the keys themselves (admin key)."""
-    with Session(engine) as session:
+    with read_session(engine) as session:
         return [KeyOut(**_out(row)) for row in list_keys(session)]  # type: ignore[arg-type]
 
 
 @router.delete("/{key_id}", status_code=204, responses=responses(*_ERRORS, NotFoundError))
-def revoke(key_id: int, engine: EngineDep, _caller: AdminDep) -> Response:
+def revoke(key_id: int, _caller: AdminDep, session: WriteSessionDep) -> Response:
     """Revoke a key: it answers 401 from now on (admin key)."""
-    with Session(writer(engine)) as session, session.begin():
-        revoked = revoke_key(session, key_id)
-    if not revoked:
+    if not 0 < key_id <= _MAX_KEY_ID or not revoke_key(session, key_id):
         raise NotFoundError(f"no live key has the id {key_id}")
     return Response(status_code=204)

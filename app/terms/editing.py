@@ -1,35 +1,33 @@
-"""Changing the glossary: each change in one transaction, recorded in history, visible at once in this process.
+"""Changing the glossary: create, patch, delete and restore a concept, each recorded in history.
 
-Other processes see it within their refresh interval (see `app.terms.service.follow`).
+Every function takes the caller's session (an HTTP request's `WriteSessionDep`, or `app.db.unit_of_work`) and
+never commits; what it refuses is a problem from `app.errors`. The process that made a change sees it once the
+unit of work commits and refreshes the snapshot; other processes within their refresh interval
+(`app.terms.service.follow`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.auth import Caller
-from app.db import writer
 from app.errors import (
-    ConflictError,
     GoneError,
     InvalidInputError,
     NotFoundError,
     PreconditionFailedError,
     PreconditionRequiredError,
-    UnavailableError,
 )
-from app.terms import repository
-from app.terms.glossary import Glossary
+from app.terms import repository, writes
 from app.terms.schemas import TermFields, TermRecord
-from app.terms.service import refresh
+
+# The ETags of every representation of a record (`Glossary.etags`).
+Etags = Callable[[TermRecord], set[str]]
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -45,66 +43,18 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
-def _actor(caller: Caller) -> str:
+def actor_of(caller: Caller) -> str:
+    """How history names the key that made a change."""
     return f"key:{caller.key_id}:{caller.name}"[:100]
 
 
-class _Transaction:
-    """One writing transaction; database failures become problem documents, never a 2xx."""
-
-    def __init__(self, engine: Engine, glossary: Glossary) -> None:
-        self.engine, self.glossary = engine, glossary
-
-    def __enter__(self) -> Session:
-        self.session = Session(writer(self.engine), expire_on_commit=False)
-        self.session.begin()
-        return self.session
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, _tb: object) -> None:
-        try:
-            if exc is None:
-                self.session.commit()
-            else:
-                self.session.rollback()
-        except IntegrityError as commit_error:
-            self.session.rollback()
-            raise ConflictError("the change conflicts with another concept") from commit_error
-        except DBAPIError as commit_error:  # the commit itself failed: nothing was written
-            self.session.rollback()
-            raise UnavailableError(
-                "the database could not commit the change; nothing was written", headers={"Retry-After": "1"}
-            ) from commit_error
-        finally:
-            self.session.close()
-        if exc is None:
-            refresh(self.engine, self.glossary)
-            return
-        mapped = _map(exc)
-        if mapped is not None:
-            raise mapped from exc
-
-
-def _map(exc: BaseException) -> Exception | None:
-    if isinstance(exc, repository.ConflictError):
-        return ConflictError(str(exc))
-    if isinstance(exc, repository.UnknownRelatedError):
-        return InvalidInputError(f"related: no concept has the slug {exc}")
-    if isinstance(exc, IntegrityError):
-        return ConflictError("the change conflicts with another concept (slug, headword or alias)")
-    if isinstance(exc, repository.StaleVersionError):
-        return PreconditionFailedError("the concept changed since that ETag was issued; fetch it again")
-    if isinstance(exc, OperationalError):
-        return UnavailableError("the database is busy; retry", headers={"Retry-After": "1"})
-    return None
-
-
-def _check_if_match(glossary: Glossary, record: TermRecord, if_match: str | None) -> None:
+def _check_if_match(etags: Etags, record: TermRecord, if_match: str | None) -> None:
     if if_match is None:
         raise PreconditionRequiredError("send If-Match with the ETag of the current representation")
     offered = {tag.strip() for tag in if_match.split(",")}
     if "*" in offered:
         return
-    if not offered & glossary.etags(record):
+    if not offered & etags(record):
         raise PreconditionFailedError("the concept changed since that ETag was issued; fetch it again")
 
 
@@ -117,93 +67,59 @@ def _current(session: Session, slug: str) -> TermRecord:
     return record
 
 
-def create(engine: Engine, glossary: Glossary, fields: TermFields, caller: Caller) -> TermRecord:
-    with _Transaction(engine, glossary) as session:
-        _record, exists = repository.get_concept_state(session, fields.slug)
-        if exists:
-            raise ConflictError(f"the slug {fields.slug!r} is taken (by a live or a deleted concept)")
-        record, _changed = repository.save(session, fields, actor=_actor(caller), action="create")
+def create(session: Session, fields: TermFields, caller: Caller) -> TermRecord:
+    record, _changed = writes.save(session, fields, actor=actor_of(caller), must_be_new=True, action="create")
     return record
 
 
 def patch(
-    engine: Engine, glossary: Glossary, slug: str, changes: dict[str, Any], if_match: str | None, caller: Caller
+    session: Session, etags: Etags, slug: str, changes: dict[str, Any], if_match: str | None, caller: Caller
 ) -> TermRecord:
-    with _Transaction(engine, glossary) as session:
-        current = _current(session, slug)
-        _check_if_match(glossary, current, if_match)
-        merged = merge_patch(current.content(), changes)
-        if merged.get("slug") != slug:
-            raise InvalidInputError("slug: a concept's slug cannot be changed")
-        try:
-            fields = TermFields.model_validate(merged)
-        except ValidationError as exc:
-            raise _invalid(exc) from exc
-        record, _changed = repository.save(session, fields, actor=_actor(caller), expected_version=current.version)
+    current = _current(session, slug)
+    _check_if_match(etags, current, if_match)
+    merged = merge_patch(current.content(), changes)
+    if merged.get("slug") != slug:
+        raise InvalidInputError("slug: a concept's slug cannot be changed")
+    fields = validated(merged)
+    record, _changed = writes.save(session, fields, actor=actor_of(caller), expected_version=current.version)
     return record
 
 
-def delete(engine: Engine, glossary: Glossary, slug: str, if_match: str | None, caller: Caller) -> None:
-    with _Transaction(engine, glossary) as session:
-        current = _current(session, slug)
-        _check_if_match(glossary, current, if_match)
-        repository.soft_delete(session, slug, expected_version=current.version, actor=_actor(caller))
+def delete(session: Session, etags: Etags, slug: str, if_match: str | None, caller: Caller) -> None:
+    current = _current(session, slug)
+    _check_if_match(etags, current, if_match)
+    writes.soft_delete(session, slug, expected_version=current.version, actor=actor_of(caller))
 
 
 def restore(
-    engine: Engine, glossary: Glossary, slug: str, version: int, if_match: str | None, caller: Caller
+    session: Session, etags: Etags, slug: str, version: int, if_match: str | None, caller: Caller
 ) -> TermRecord:
-    """Make the concept what it was at `version` again (a new, recorded change)."""
-    with _Transaction(engine, glossary) as session:
-        entries = repository.history(session, slug)
-        if entries is None:
-            raise NotFoundError(f"no concept has the slug {slug!r}")
-        state = next((e.after for e in entries if e.version == version and e.after is not None), None)
-        if state is None:
-            raise NotFoundError(f"the concept {slug!r} has no revision with version {version}")
-        current, _exists = repository.get_concept_state(session, slug)
-        expected = None
-        if current is not None:
-            _check_if_match(glossary, current, if_match)
-            expected = current.version
-        try:  # a version written under older rules may not pass today's
-            fields = TermFields.model_validate(
-                {k: v for k, v in json.loads(state).items() if k in TermFields.model_fields}
-            )
-        except ValidationError as exc:
-            raise _invalid(exc) from exc
-        record, _changed = repository.save(
-            session, fields, actor=_actor(caller), expected_version=expected, action="restore"
-        )
+    """Make the concept what it was at `version` again (a new, recorded change; undeletes a deleted one)."""
+    entry, exists = repository.revision_at(session, slug, version)
+    if not exists:
+        raise NotFoundError(f"no concept has the slug {slug!r}")
+    if entry is None or entry.after is None:
+        raise NotFoundError(f"the concept {slug!r} has no revision with version {version}")
+    current, _exists = repository.get_concept_state(session, slug)
+    if current is not None:
+        _check_if_match(etags, current, if_match)
+    # A version written under older rules may not pass today's: a 422 naming the rule.
+    fields = validated({k: v for k, v in json.loads(entry.after).items() if k in TermFields.model_fields})
+    record, _changed = writes.save(
+        session,
+        fields,
+        actor=actor_of(caller),
+        expected_version=current.version if current is not None else None,
+        action="restore",
+    )
     return record
 
 
-@dataclass
-class BatchResult:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-
-
-def save_many(session: Session, entries: Sequence[TermFields], actor: str) -> BatchResult:
-    """Create or update many concepts in the caller's transaction (imports): history is recorded for each.
-
-    New concepts are created in bulk before any is linked, so `related` may point at concepts of the batch.
-    """
-    result = BatchResult()
-    existing = repository.live_slugs(session)
-    new = [f for f in entries if f.slug not in existing]
-    if new:
-        repository.insert_many(session, new, actor=actor)
-        result.created = [f.slug for f in new]
-    for f in entries:
-        if f.slug in existing:
-            _record, changed = repository.save(session, f, actor=actor)
-            (result.updated if changed else result.unchanged).append(f.slug)
-    return result
-
-
-def _invalid(exc: ValidationError) -> InvalidInputError:
-    errors = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-    detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5])
-    return InvalidInputError(detail, errors=errors)
+def validated(data: dict[str, Any]) -> TermFields:
+    """`data` as term fields, or a 422 naming each rule it breaks."""
+    try:
+        return TermFields.model_validate(data)
+    except ValidationError as exc:
+        errors = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5])
+        raise InvalidInputError(detail, errors=errors) from exc

@@ -1,54 +1,39 @@
-"""Concept entries in the database: read them as records, write a record in place.
+"""Concept entries in the database, read: the snapshot's loads, one record, history, the seed's baselines.
 
-No commit happens here: the caller's transaction decides (the request's session, the seed loader).
+Writes are `app.terms.writes`. No commit happens here: the caller's unit of work decides.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import String, delete, insert, select, type_coerce, update
+from sqlalchemy import String, select, type_coerce, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from app import models
-from app.core.forms import lookup_keys
 from app.core.memory import paused_gc
-from app.terms import stored
-from app.terms.schemas import Kind, TermFields, TermRecord
+from app.errors import PreconditionFailedError
+from app.terms import rows, stored
+from app.terms.schemas import Kind, TermRecord
 from app.terms.stored import StoredTerm
 
 _CHUNK = 500
 
 
-class ConflictError(Exception):
-    """A headword, alias or slug that another concept owns."""
+class StaleVersionError(PreconditionFailedError):
+    """The concept's version is not the one the caller expected (a lost update was prevented)."""
 
-
-class UnknownRelatedError(Exception):
-    """`related` names a slug that does not exist."""
+    def __init__(self, current: int | None) -> None:
+        super().__init__("the concept changed since that ETag was issued; fetch it again")
+        self.current = current
 
 
 def current_revision(session: Session) -> int:
     revision = session.execute(select(models.GlossaryState.revision).where(models.GlossaryState.id == 1)).scalar()
     return int(revision or 0)
-
-
-def _bump_revision(session: Session) -> int:
-    """The next revision number; the row lock (PostgreSQL) or write lock (SQLite) orders concurrent writers."""
-    result = session.execute(
-        update(models.GlossaryState)
-        .where(models.GlossaryState.id == 1)
-        .values(revision=models.GlossaryState.revision + 1)
-    )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(models.GlossaryState(id=1, revision=1))
-        session.flush()
-        return 1
-    return current_revision(session)
 
 
 def load_changed(session: Session, since: int) -> tuple[list[StoredTerm], list[str], int]:
@@ -177,26 +162,8 @@ def _records(session: Session, chunk: Sequence[Sequence[Any]], everything: bool,
     relations = _children(session, models.Relation, ids, everything)
     slug_of = slugs() if relations else {}
     for cid, slug, hant, pinyin, en_origin, basis, kind, footnote, note, version, created, updated in chunk:
-        hans, en = "", ""
-        aliases, alternatives, avoid = [], [], []
-        for lang, status, text in terms.get(cid, ()):
-            if lang == "zh":
-                if status == "preferred":
-                    hans = text
-                else:
-                    aliases.append(text)
-            elif status == "preferred":
-                en = text
-            elif status == "admitted":
-                alternatives.append(text)
-            elif status == "avoid":
-                avoid.append(text)
-        zh, en_definition = "", ""
-        for lang, text in definitions.get(cid, ()):
-            if lang == "zh":
-                zh = text
-            else:
-                en_definition = text
+        hans, aliases, en, alternatives, avoid = rows.split_terms(terms.get(cid, ()))  # type: ignore[arg-type]
+        zh, en_definition = rows.split_definitions(definitions.get(cid, ()))  # type: ignore[arg-type]
         records.append(
             StoredTerm(
                 slug=slug,
@@ -230,12 +197,13 @@ def _records(session: Session, chunk: Sequence[Sequence[Any]], everything: bool,
     return records
 
 
-def _concept_row(concept: models.Concept) -> tuple[Any, ...]:
+def concept_row(concept: models.Concept) -> tuple[Any, ...]:
     return tuple(getattr(concept, name) for name in _CONCEPT_NAMES)
 
 
-def _record(session: Session, concept: models.Concept) -> TermRecord:
-    (record,) = _records(session, [_concept_row(concept)], everything=False, slugs=_SlugsById(session.connection()))
+def record_of(session: Session, concept: models.Concept) -> TermRecord:
+    """The full record of one concept row (live or deleted: its rows are there either way)."""
+    (record,) = _records(session, [concept_row(concept)], everything=False, slugs=_SlugsById(session.connection()))
     return record.full()
 
 
@@ -243,15 +211,7 @@ def get_record(session: Session, slug: str) -> TermRecord | None:
     concept = session.execute(select(models.Concept).where(models.Concept.slug == slug)).scalars().first()
     if concept is None or concept.deleted_at is not None:
         return None
-    return _record(session, concept)
-
-
-class StaleVersionError(Exception):
-    """The concept's version is not the one the caller expected (a lost update was prevented)."""
-
-    def __init__(self, current: int | None) -> None:
-        super().__init__(f"current version is {current}")
-        self.current = current
+    return record_of(session, concept)
 
 
 def _concept(session: Session, slug: str) -> models.Concept | None:
@@ -265,292 +225,75 @@ def get_concept_state(session: Session, slug: str) -> tuple[TermRecord | None, b
         return None, False
     if concept.deleted_at is not None:
         return None, True
-    return _record(session, concept), True
+    return record_of(session, concept), True
 
 
-def _history(
-    session: Session,
-    cid: int,
-    version: int,
-    action: str,
-    actor: str,
-    now: dt.datetime,
-    before: TermRecord | None,
-    after: TermRecord | None,
-) -> None:
-    session.add(
-        models.History(
-            concept_id=cid,
-            version=version,
-            action=action,
-            actor=actor,
-            at=now,
-            before=before.model_dump_json() if before is not None else None,
-            after=after.model_dump_json() if after is not None else None,
-        )
-    )
-
-
-def save(
-    session: Session,
-    fields: TermFields,
-    *,
-    actor: str = "system",
-    expected_version: int | None = None,
-    action: str | None = None,
-    now: dt.datetime | None = None,
-) -> tuple[TermRecord, bool]:
-    """Create or update the concept `fields.slug`; returns the stored record and whether anything changed.
-
-    Saving the same content again changes nothing (not even the version). With `expected_version`, the
-    update happens only if the concept is still at that version: the check is part of the UPDATE itself,
-    so of two writers holding the same version exactly one succeeds (`StaleVersionError` for the other).
-    Every change is recorded in the concept's history.
-    """
-    now = now or dt.datetime.now(dt.UTC)
-    concept = _concept(session, fields.slug)
-    existing = None
-    if concept is not None and concept.deleted_at is None:
-        existing = _record(session, concept)
-    if expected_version is not None and (existing is None or existing.version != expected_version):
-        raise StaleVersionError(existing.version if existing else None)
-    if existing is not None and existing.content() == fields.content():
-        return existing, False
-    revision = _bump_revision(session)
-    values = {
-        "kind": str(fields.kind),
-        "footnote": fields.footnote,
-        "pinyin": fields.pinyin,
-        "hant": fields.hant,
-        "en_origin": fields.en_origin,
-        "definition_basis": str(fields.definition.basis),
-        "note": fields.note,
-        "revision": revision,
-        "updated_at": now,
-        "deleted_at": None,
-    }
-    if concept is None:
-        concept = models.Concept(slug=fields.slug, version=1, created_at=now, **values)
-        session.add(concept)
-        session.flush()
-        action = action or "create"
-    else:
-        result = session.execute(
-            update(models.Concept)
-            .where(models.Concept.id == concept.id, models.Concept.version == concept.version)
-            .values(version=models.Concept.version + 1, **values)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            raise StaleVersionError(None)
-        action = action or ("update" if existing is not None else "restore")
-        session.refresh(concept)
-    cid = concept.id
-    assert cid is not None
-    for table in (models.Term, models.Definition, models.Component, models.Source, models.Relation, models.LookupKey):
-        session.execute(delete(table).where(table.concept_id == cid))
-    session.flush()
-    _write_children(session, cid, fields)
-    record = _record(session, concept)
-    _history(session, cid, record.version, action, actor, now, existing, record)
-    return record, True
-
-
-def soft_delete(
-    session: Session, slug: str, *, expected_version: int, actor: str, now: dt.datetime | None = None
-) -> int:
-    """Delete a concept: it leaves the glossary (its forms become free) but stays in history.
-
-    Returns the new version.
-    """
-    now = now or dt.datetime.now(dt.UTC)
-    concept = _concept(session, slug)
-    if concept is None or concept.deleted_at is not None:
-        raise LookupError(slug)
-    existing = _record(session, concept)
-    if existing.version != expected_version:
-        raise StaleVersionError(existing.version)
-    revision = _bump_revision(session)
-    result = session.execute(
-        update(models.Concept)
-        .where(models.Concept.id == concept.id, models.Concept.version == expected_version)
-        .values(version=expected_version + 1, revision=revision, updated_at=now, deleted_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise StaleVersionError(None)
-    session.execute(delete(models.LookupKey).where(models.LookupKey.concept_id == concept.id))
-    _history(session, concept.id, expected_version + 1, "delete", actor, now, existing, None)
-    return expected_version + 1
-
-
-def history(session: Session, slug: str) -> list[models.History] | None:
-    """Every recorded change of `slug`, oldest first; None if no concept ever had the slug."""
+def history_page(
+    session: Session, slug: str, *, limit: int, before: int | None = None
+) -> tuple[list[models.History], int | None] | None:
+    """A page of the changes of `slug`, newest first, older than the history entry `before` (an id); and the
+    id to continue from, or None on the last page. None if no concept ever had the slug."""
     concept = _concept(session, slug)
     if concept is None:
         return None
-    return list(
+    query = select(models.History).where(models.History.concept_id == concept.id)
+    if before is not None:
+        query = query.where(models.History.id < before)  # type: ignore[operator]
+    entries = list(session.execute(query.order_by(models.History.id.desc()).limit(limit + 1)).scalars())
+    more = len(entries) > limit
+    entries = entries[:limit]
+    return entries, (entries[-1].id if more and entries else None)
+
+
+def revision_at(session: Session, slug: str, version: int) -> tuple[models.History | None, bool]:
+    """The history entry that made `slug` what it was at `version`, and whether the slug ever existed."""
+    concept = _concept(session, slug)
+    if concept is None:
+        return None, False
+    entry = (
         session.execute(
-            select(models.History).where(models.History.concept_id == concept.id).order_by(models.History.id)
-        ).scalars()
-    )
-
-
-def _write_children(session: Session, cid: int, fields: TermFields) -> None:
-    rows: list[object] = [models.Term(concept_id=cid, lang="zh", position=0, text=fields.hans, status="preferred")]
-    rows += [
-        models.Term(concept_id=cid, lang="zh", position=i, text=a, status="admitted")
-        for i, a in enumerate(fields.aliases, 1)
-    ]
-    en = (
-        [(fields.en, "preferred")]
-        + [(t, "admitted") for t in fields.en_alternatives]
-        + [(t, "avoid") for t in fields.en_avoid]
-    )
-    rows += [models.Term(concept_id=cid, lang="en", position=i, text=t, status=s) for i, (t, s) in enumerate(en)]
-    rows += [
-        models.Definition(concept_id=cid, lang="zh", text=fields.definition.zh),
-        models.Definition(concept_id=cid, lang="en", text=fields.definition.en),
-    ]
-    rows += [
-        models.Component(concept_id=cid, position=i, hans=c.hans, en=c.en) for i, c in enumerate(fields.components)
-    ]
-    rows += [
-        models.Source(concept_id=cid, position=i, document=s.document, date=s.date, section=s.section, quote=s.quote)
-        for i, s in enumerate(fields.sources)
-    ]
-    session.add_all(rows)
-    _write_relations(session, cid, fields.related)
-    owners = dict(
-        session.execute(
-            select(models.LookupKey.key, models.Concept.slug)
-            .join(models.Concept, models.Concept.id == models.LookupKey.concept_id)
-            .where(models.LookupKey.key.in_(keys := lookup_keys(fields.hans, fields.aliases)))  # type: ignore[attr-defined]
-        ).all()
-    )
-    if owners:
-        key, owner = next(iter(owners.items()))
-        raise ConflictError(f"the form {key!r} belongs to the concept {owner!r}")
-    session.add_all(models.LookupKey(key=k, concept_id=cid) for k in keys)
-    session.flush()
-
-
-def _write_relations(session: Session, cid: int, related: list[str]) -> None:
-    if not related:
-        return
-    ids = dict(
-        session.execute(
-            select(models.Concept.slug, models.Concept.id).where(
-                models.Concept.slug.in_(related),  # type: ignore[attr-defined]
-                models.Concept.deleted_at.is_(None),  # type: ignore[union-attr]
+            select(models.History).where(
+                models.History.concept_id == concept.id,
+                models.History.version == version,
+                models.History.after.is_not(None),
             )
-        ).all()
+        )
+        .scalars()
+        .first()
     )
-    missing = [s for s in related if s not in ids]
-    if missing:
-        raise UnknownRelatedError(", ".join(missing))
-    session.add_all(models.Relation(concept_id=cid, position=i, related_id=ids[s]) for i, s in enumerate(related))
+    return entry, True
+
+
+def deleted_versions(session: Session, slugs: Iterable[object]) -> dict[str, int]:
+    """The versions of the deleted concepts among `slugs` (the others are ignored)."""
+    wanted = [s for s in dict.fromkeys(slugs) if isinstance(s, str)]
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        found.update(
+            session.execute(
+                select(models.Concept.slug, models.Concept.version).where(
+                    models.Concept.slug.in_(wanted[start : start + _CHUNK]), models.Concept.deleted_at.is_not(None)
+                )
+            ).all()
+        )
+    return found
 
 
 def live_slugs(session: Session) -> set[str]:
-    return set(session.execute(select(models.Concept.slug).where(models.Concept.deleted_at.is_(None))).scalars())  # type: ignore[union-attr]
+    return set(session.execute(select(models.Concept.slug).where(models.Concept.deleted_at.is_(None))).scalars())
 
 
-def insert_many(
-    session: Session, entries: Sequence[TermFields], *, actor: str = "system", now: dt.datetime | None = None
-) -> int:
-    """Create many new concepts at once (bulk statements, one revision, a history entry each).
+def seed_baselines(session: Session) -> dict[str, tuple[str | None, bool]]:
+    """Every concept's slug → its seed baseline (`seed_hash`) and whether it is deleted."""
+    return {
+        slug: (seed_hash, deleted_at is not None)
+        for slug, seed_hash, deleted_at in session.execute(
+            select(models.Concept.slug, models.Concept.seed_hash, models.Concept.deleted_at)
+        ).all()
+    }
 
-    Every slug must be new. Returns the revision the concepts were stamped with.
-    """
-    now = now or dt.datetime.now(dt.UTC)
-    revision = _bump_revision(session)
-    rows = [
-        {
-            "slug": f.slug,
-            "kind": str(f.kind),
-            "footnote": f.footnote,
-            "pinyin": f.pinyin,
-            "hant": f.hant,
-            "en_origin": f.en_origin,
-            "definition_basis": str(f.definition.basis),
-            "note": f.note,
-            "version": 1,
-            "revision": revision,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for f in entries
-    ]
-    ids: dict[str, int] = {}
-    for start in range(0, len(rows), 5000):
-        result = session.execute(
-            insert(models.Concept).returning(models.Concept.id, models.Concept.slug), rows[start : start + 5000]
-        )
-        ids.update((slug, cid) for cid, slug in result)
-    terms, definitions, components, sources, keys = [], [], [], [], []
-    related: list[tuple[int, int, str]] = []
-    for f in entries:
-        cid = ids[f.slug]
-        zh = [(f.hans, "preferred")] + [(a, "admitted") for a in f.aliases]
-        en = [(f.en, "preferred")] + [(t, "admitted") for t in f.en_alternatives] + [(t, "avoid") for t in f.en_avoid]
-        for lang, forms in (("zh", zh), ("en", en)):
-            terms += [
-                {"concept_id": cid, "lang": lang, "position": i, "text": t, "status": s}
-                for i, (t, s) in enumerate(forms)
-            ]
-        definitions += [
-            {"concept_id": cid, "lang": "zh", "text": f.definition.zh},
-            {"concept_id": cid, "lang": "en", "text": f.definition.en},
-        ]
-        components += [
-            {"concept_id": cid, "position": i, "hans": c.hans, "en": c.en} for i, c in enumerate(f.components)
-        ]
-        sources += [
-            {
-                "concept_id": cid,
-                "position": i,
-                "document": s.document,
-                "date": s.date,
-                "section": s.section,
-                "quote": s.quote,
-            }
-            for i, s in enumerate(f.sources)
-        ]
-        keys += [{"key": k, "concept_id": cid} for k in lookup_keys(f.hans, f.aliases)]
-        related += [(cid, i, slug) for i, slug in enumerate(f.related)]
-    missing = {slug for _, _, slug in related if slug not in ids}
-    if missing:
-        ids.update(
-            session.execute(
-                select(models.Concept.slug, models.Concept.id).where(models.Concept.slug.in_(missing))
-            ).all()
-        )
-    unknown = sorted({slug for _, _, slug in related if slug not in ids})
-    if unknown:
-        raise UnknownRelatedError(", ".join(unknown[:10]))
-    relations = [{"concept_id": cid, "position": i, "related_id": ids[slug]} for cid, i, slug in related]
-    history = [
-        {
-            "concept_id": ids[f.slug],
-            "version": 1,
-            "action": "create",
-            "actor": actor,
-            "at": now,
-            "before": None,
-            "after": TermRecord.model_construct(**dict(f), version=1, created_at=now, updated_at=now).model_dump_json(),
-        }
-        for f in entries
-    ]
-    for table, data in (
-        (models.Term, terms),
-        (models.Definition, definitions),
-        (models.Component, components),
-        (models.Source, sources),
-        (models.Relation, relations),
-        (models.LookupKey, keys),
-        (models.History, history),
-    ):
-        for start in range(0, len(data), 5000):
-            session.execute(insert(table), data[start : start + 5000])
-    return revision
+
+def set_seed_baselines(session: Session, hashes: dict[str, str]) -> None:
+    """Record `hashes` as the seed's baseline of those concepts (no version change: the content is the same)."""
+    for slug, seed_hash in hashes.items():
+        session.execute(update(models.Concept).where(models.Concept.slug == slug).values(seed_hash=seed_hash))

@@ -3,17 +3,16 @@ history and restore."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response
-from pydantic import BaseModel, Field, StrictInt
-from sqlalchemy.orm import Session
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from app.api.deps import EngineDep, GlossaryDep, KeyDep, ScriptDep, SettingsDep
-from app.auth import EditorDep
+from app.api.deps import EngineDep, GlossaryDep, KeyDep, ScriptDep, SettingsDep, WriteSessionDep
+from app.auth import EditorDep, OptionalCallerDep
 from app.core.script import Script
+from app.db import read_session
 from app.errors import (
     ConflictError,
     ForbiddenError,
@@ -26,8 +25,9 @@ from app.errors import (
     UnavailableError,
     responses,
 )
-from app.terms import editing, repository
+from app.terms import editing, history, repository
 from app.terms.glossary import BadCursorError, present
+from app.terms.history import HistoryPage
 from app.terms.schemas import Kind, Slug, TermFields, TermOut, TermRecord, Text
 
 router = APIRouter(prefix="/v1", tags=["terms"])
@@ -127,22 +127,9 @@ _IF_MATCH = Header(
 )
 
 
-class HistoryEntry(BaseModel):
-    version: int = Field(description="The concept's version after this change.")
-    action: str = Field(description="create, update, delete or restore", examples=["update"])
-    actor: str = Field(description="The API key (id and name) or process that made the change.")
-    at: dt.datetime
-    before: TermRecord | None
-    after: TermRecord | None
-
-
-class HistoryPage(BaseModel):
-    slug: str
-    items: list[HistoryEntry]
-
-
 class RestoreRequest(BaseModel):
-    version: StrictInt = Field(ge=1, description="The version to make current again.")
+    model_config = ConfigDict(extra="forbid")
+    version: StrictInt = Field(ge=1, le=2**31 - 1, description="The version to make current again.")
 
 
 def _written(glossary: GlossaryDep, record: TermRecord, status: int) -> Response:
@@ -157,9 +144,10 @@ def _written(glossary: GlossaryDep, record: TermRecord, status: int) -> Response
     response_model=TermOut,
     responses=responses(*_WRITE_ERRORS, ConflictError),
 )
-def create_term(fields: TermFields, engine: EngineDep, glossary: GlossaryDep, caller: EditorDep) -> Response:
-    """Create a concept (editor key). 409 if its slug, headword or an alias belongs to another concept."""
-    return _written(glossary, editing.create(engine, glossary, fields, caller), 201)
+def create_term(fields: TermFields, caller: EditorDep, session: WriteSessionDep, glossary: GlossaryDep) -> Response:
+    """Create a concept (editor key). 409 if its slug, headword, an alias or its Traditional override belongs
+    to another concept, or its footnote is another concept's."""
+    return _written(glossary, editing.create(session, fields, caller), 201)
 
 
 @router.patch(
@@ -172,14 +160,14 @@ def create_term(fields: TermFields, engine: EngineDep, glossary: GlossaryDep, ca
 )
 def patch_term(
     slug: Slug,
-    engine: EngineDep,
-    glossary: GlossaryDep,
     caller: EditorDep,
+    session: WriteSessionDep,
+    glossary: GlossaryDep,
     changes: Annotated[dict[str, Any], Body(examples=[{"note": "Prefer the rendering agreed with the client."}])],
     if_match: str | None = _IF_MATCH,
 ) -> Response:
     """Change a concept with a JSON merge patch (RFC 7396). Needs `If-Match`: 428 without, 412 if stale."""
-    return _written(glossary, editing.patch(engine, glossary, slug, changes, if_match, caller), 200)
+    return _written(glossary, editing.patch(session, glossary.etags, slug, changes, if_match, caller), 200)
 
 
 @router.delete(
@@ -188,34 +176,45 @@ def patch_term(
     responses=responses(*_WRITE_ERRORS, NotFoundError, GoneError, PreconditionFailedError, PreconditionRequiredError),
 )
 def delete_term(
-    slug: Slug, engine: EngineDep, glossary: GlossaryDep, caller: EditorDep, if_match: str | None = _IF_MATCH
+    slug: Slug, caller: EditorDep, session: WriteSessionDep, glossary: GlossaryDep, if_match: str | None = _IF_MATCH
 ) -> Response:
     """Delete a concept: it answers 410 afterwards and stays in its history. Needs `If-Match`."""
-    editing.delete(engine, glossary, slug, if_match, caller)
+    editing.delete(session, glossary.etags, slug, if_match, caller)
     return Response(status_code=204)
 
 
-@router.get("/terms/{slug}/history", response_model=HistoryPage, responses=responses(NotFoundError, InvalidInputError))
-def term_history(slug: Slug, engine: EngineDep) -> HistoryPage:
-    """Every change to a concept, oldest first: who, when, the entry before and after."""
-    with Session(engine) as session:
-        entries = repository.history(session, slug)
-    if entries is None:
+@router.get(
+    "/terms/{slug}/history",
+    response_model=HistoryPage,
+    responses=responses(NotFoundError, InvalidInputError, UnauthorizedError),
+    openapi_extra={"security": [{}, {"HTTPBearer": []}]},  # a key is optional: it shows who made each change
+)
+def term_history(
+    slug: Slug,
+    engine: EngineDep,
+    caller: OptionalCallerDep,
+    limit: Annotated[int, Query(ge=1, le=history.MAX_PAGE)] = 20,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+    full: Annotated[bool, Query(description="true: each change with the whole entry before and after.")] = False,
+) -> Response:
+    """A concept's changes, newest first: version, action, who (the key to editors, "editor" to anyone else),
+    when and which fields changed; `full=true` adds the entries before and after."""
+    try:
+        before = history.decode_cursor(cursor) if cursor else None
+    except history.BadHistoryCursorError as exc:
+        raise InvalidInputError(f"cursor: {exc}") from exc
+    with read_session(engine) as session:
+        page = repository.history_page(session, slug, limit=limit, before=before)
+    if page is None:
         raise NotFoundError(f"no concept has the slug {slug!r}")
-    return HistoryPage(
-        slug=slug,
-        items=[
-            HistoryEntry(
-                version=e.version,
-                action=e.action,
-                actor=e.actor,
-                at=e.at if e.at.tzinfo else e.at.replace(tzinfo=dt.UTC),
-                before=json.loads(e.before) if e.before else None,
-                after=json.loads(e.after) if e.after else None,
-            )
-            for e in entries
-        ],
-    )
+    entries, next_id = page
+    omitted = set() if full else {"before", "after"}
+    items = [
+        history.present_entry(e, full=full, to_editor=caller is not None).model_dump(mode="json", exclude=omitted)
+        for e in entries
+    ]
+    body = {"slug": slug, "items": items, "next_cursor": history.encode_cursor(next_id) if next_id else None}
+    return Response(content=json.dumps(body, ensure_ascii=False), media_type="application/json")
 
 
 @router.post(
@@ -228,11 +227,11 @@ def term_history(slug: Slug, engine: EngineDep) -> HistoryPage:
 def restore_term(
     slug: Slug,
     request: RestoreRequest,
-    engine: EngineDep,
-    glossary: GlossaryDep,
     caller: EditorDep,
+    session: WriteSessionDep,
+    glossary: GlossaryDep,
     if_match: str | None = _IF_MATCH,
 ) -> Response:
     """Make a concept what it was at `version` again (a new, recorded change; undeletes a deleted concept).
     Needs `If-Match` while the concept is live."""
-    return _written(glossary, editing.restore(engine, glossary, slug, request.version, if_match, caller), 200)
+    return _written(glossary, editing.restore(session, glossary.etags, slug, request.version, if_match, caller), 200)

@@ -7,8 +7,8 @@ import logging
 
 import anyio
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
+from app.db import read_session
 from app.terms import repository
 from app.terms.glossary import Glossary
 
@@ -17,7 +17,7 @@ log = logging.getLogger("app.terms")
 
 def refresh(engine: Engine, glossary: Glossary) -> bool:
     """Apply to `glossary` what changed in the database since its revision; True if anything did."""
-    with glossary.refresh_lock, Session(engine) as session:
+    with glossary.refresh_lock, read_session(engine) as session:
         if repository.current_revision(session) == glossary.revision:
             return False
         changed, deleted, revision = repository.load_changed(session, glossary.revision)
