@@ -25,6 +25,7 @@ SLUGS = [
     "you-hua-ying-shang-huan-jing-25-tiao",
     "kun-ru-yi",
     "shu-ju-de-di",
+    "shu-zi-zheng-xin",  # 数字征信, a seed term since the report was completed (issue 14)
     "xiang-mu-gong-jian-nian",
     "ii-xing-da-cheng-shi",
     "jing-wei-wang-ge",

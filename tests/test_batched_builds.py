@@ -64,7 +64,7 @@ def test_a_load_in_small_chunks_resolves_relations_across_chunks_and_reads_the_s
         whole, _, _ = repository.load_changed(session, 0)
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    monkeypatch.setattr(repository, "_LOAD_CHUNK", 7)  # 208 concepts: 30 chunks, relations across them
+    monkeypatch.setattr(repository, "_LOAD_CHUNK", 7)  # 329 concepts: 47 chunks, relations across them
     with Session(engine) as session:
         chunked, _, _ = repository.load_changed(session, 0)
     engine.dispose()
