@@ -51,17 +51,16 @@ def extract_command(
     """List a document's candidate coined terms: footnotes, quoted coinages, formulas, packages, slogans, names."""
     from app.documents.extraction import extract
 
-    err = Console(stderr=True)
     try:
         text = _read(file)
     except OSError as exc:
-        err.print(f"[red]cannot read {file}: {exc.strerror or exc}[/red]")
+        typer.echo(f"cannot read {file}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from exc
     except UnicodeDecodeError as exc:
-        err.print(f"[red]{file} is not UTF-8 text (byte {exc.start}: {exc.object[exc.start : exc.start + 1]!r})[/red]")
+        typer.echo(f"{file} is not UTF-8 text (byte {exc.start}: {exc.object[exc.start : exc.start + 1]!r})", err=True)
         raise typer.Exit(2) from exc
     except ValueError as exc:
-        err.print(f"[red]{file}: {exc}[/red]")
+        typer.echo(f"{file}: {exc}", err=True)
         raise typer.Exit(2) from exc
     known = []
     if glossary:
@@ -83,7 +82,7 @@ def extract_command(
             str(c.start),
         )
     Console().print(table)
-    err.print(
+    Console(stderr=True).print(
         f"{len(candidates)} candidates, {sum(1 for c in candidates if c.known)} in the glossary, "
         f"{sum(1 for c in candidates if c.footnote)} footnoted"
     )

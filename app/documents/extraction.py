@@ -200,7 +200,7 @@ def _drop_nested(groups: dict[str, _Group]) -> None:
                 if c_start < start - _LONGEST:
                     break
                 longer = c_end >= end and c_end - c_start > end - start
-                if c_key != key and longer and c_weight >= weight and (c_strong or not quoted):
+                if c_key != key and longer and (c_strong or (c_weight >= weight and not quoted)):
                     return True
             return False
 

@@ -34,6 +34,7 @@ _ENTRY = re.compile(
     re.MULTILINE,
 )
 _QUOTED = re.compile(r"[“「『\"]([^“”「」『』\"\n]{1,40})[”」』\"]")
+_GLOSS = re.compile(r"[（(][^（()）]*[)）]$")
 _JOINERS = "、和与及 \u3000"
 
 
@@ -84,6 +85,9 @@ def _first_marker(body: str, circled: str | None, number: int) -> int | None:
 
 def _split_terms(term: str, offset: int) -> list[tuple[int, int]]:
     """The spans of the terms an entry names: one per quoted piece when the entry is only quoted pieces."""
+    gloss = _GLOSS.search(term)
+    if gloss and gloss.start() > 0:  # 地区生产总值（GDP）: the gloss in brackets is not part of the term
+        term = term[: gloss.start()]
     pieces = list(_QUOTED.finditer(term))
     rest = _QUOTED.sub("", term).strip(_JOINERS)
     if pieces and not rest:
