@@ -57,6 +57,7 @@ def _boundary_after(view: str, end: int) -> bool:
 
 _QUOTE = re.compile(r"([“「『])([^“”「」『』\n]{1,30}?)([”」』])")
 _SENTENCE_MARKS = re.compile(r"[。；：！？!?;:]")
+_CODE = re.compile(r"[0-9０-９][0-9０-９+＋NnXx]{1,11}")
 _NUMERAL_START = re.compile(rf"^(?:[0-9０-９]|[{_CN}{_BIG}双](?:[^{HAN}]|[{HAN}]))")
 
 
@@ -68,7 +69,8 @@ def quoted(view: str) -> list[Hit]:
             continue
         hans = han_count(inner)
         digits = any(c.isdigit() for c in inner)
-        if hans < 2 and not (digits and hans >= 1):
+        code = _CODE.fullmatch(inner) is not None  # “1310”, “12345”, “1+N”: a numbered formula or a hotline
+        if hans < 2 and not (digits and hans >= 1) and not code:
             continue
         if inner in IDIOMS:
             continue
@@ -91,7 +93,7 @@ def _numbered(inner: str) -> bool:
 # A quoted part heading a name: “应急365”综合管理平台, “昆如意”营商服务品牌, “1+22+3”大安全工作体系.
 
 _QUOTE_HEADS = (
-    "三年行动计划|行动计划|三年行动|专项行动|工作体系|体系|机制|模式|改革|战略|目标|格局|工程|平台|行动|计划|品牌"
+    "三年行动计划|行动计划|三年行动|专项行动|工作体系|体系|机制|模式|改革|格局|工程|平台|行动|计划|品牌"
     "|工作法|清单|指数|集群|产业链|示范区|综合体|服务站|系统|矩阵|指挥中心"
 )
 _QUOTED_NAME = re.compile(rf"([“「『])[^“”「」『』\n]{{1,16}}?([”」』])([{HAN}]{{0,8}})(?:{_QUOTE_HEADS})")
@@ -102,7 +104,7 @@ def quoted_name(view: str) -> list[Hit]:
     for m in _QUOTED_NAME.finditer(view):
         if _OPEN_CLOSE[m.group(1)] != m.group(2):
             continue
-        if _SENTENCE_MARKS.search(m.group()) or re.search("[等和与及或]", m.group(3)):
+        if _SENTENCE_MARKS.search(m.group()) or re.search("[等和与及或的]", m.group(3)):
             continue  # “12345”等平台: the quoted part is one of several
         hits.append(Hit(m.start(), m.end(), "quoted-name", 0.85))
     return hits
@@ -176,6 +178,7 @@ def packages(view: str) -> list[Hit]:
 
 _RUN = re.compile(rf"[{HAN}]+(?:、[{HAN}]+){{2,}}")
 _PREPOSITIONS = set("以向为用靠促抓强优提让把在兴")
+_FUNCTION_CHARS = set("与和及或的之同并")
 
 
 def parallel(view: str) -> list[Hit]:
@@ -191,6 +194,8 @@ def parallel(view: str) -> list[Hit]:
         shared = [i for i in range(width) if len({item[i] for item in items}) == 1]
         if not shared or len(shared) == width:
             continue
+        if all(items[0][i] in _FUNCTION_CHARS for i in shared):
+            continue  # 继承与创新、合作与竞争、发展与安全: pairs joined by 与, a list
         if shared == list(range(len(shared))) and len(shared) >= 2 and items[0][0] not in _PREPOSITIONS:
             continue  # 文明交通、文明旅游、文明餐桌: a list of one kind of thing
         if shared == list(range(width - len(shared), width)) and len(shared) >= 2:
@@ -213,6 +218,11 @@ _BLOCKED_AFTER = {
     "行动": ("方案", "计划"),
 }
 _MAX_MODIFIER = 12
+_JOINED = tuple("等的和与及或、")
+_CONSTRUCTION = (
+    *("改造", "拓宽", "改扩建", "扩建", "新建", "建设", "修缮"),
+    *("整治", "提升", "提质", "一期", "二期", "三期"),
+)
 
 
 def named(view: str) -> list[Hit]:
@@ -226,6 +236,10 @@ def named(view: str) -> list[Hit]:
             start -= 1
         bounded = start == 0 or not _NAME_CHAR.match(view[start - 1])
         modifier = view[start : m.start()]
+        if modifier.endswith(_JOINED):
+            continue  # 文明交通、文明餐桌等行动: the suffix alone, after a list
+        if suffix == "工程" and modifier.endswith(_CONSTRUCTION):
+            continue  # 意东三路拓宽改造工程: a construction project, not a programme
         cut = cut_point(modifier)
         if cut:
             modifier, start, bounded = modifier[cut:], start + cut, True

@@ -11,6 +11,8 @@ a name is introduced with (深入实施, 加快建设), stripped from the left o
 
 from __future__ import annotations
 
+import re
+
 
 def _words(text: str) -> list[str]:
     return text.split()
@@ -75,6 +77,7 @@ LEAD_VERBS = tuple(
         积极 扎实 全力 着力 继续 进一步 率先 统筹 探索 谋划 聚焦 围绕 实行 出台 制定 发布 升级 迭代 强化
         支持 鼓励 引导 保障 建立 形成 拓展 新建 设立 成立 获评 入选 获批 承办 办好 抓好 做好 筹建 申报
         参与 对接 融入 纳入 接入 印发 兑现 修订 细化 执行 贯彻 研究 出台实施 新出台 落地 开工 完成 通过
+        国家级 省级 市级 区级 县级 全国 全省 全市 全区 全县 首批 新一轮
         推出 新增 实现 帮助 一批 一系列 各类 多个 用足 系列
         启动实施 全面实施 深入实施 加快推进 全面推进 深入推进 大力实施 大力推进 持续推进 扎实推进 高标准
         高质量 高水平 不断 切实 坚持 和 与 及 并 将 把 从 的
@@ -86,18 +89,16 @@ LEAD_VERBS = tuple(
 )
 
 
+_LEAD = re.compile("|".join(LEAD_VERBS))
+
+
 def strip_lead(name: str, keep: int) -> tuple[str, int]:
     """`name` without the lead verbs and adverbs on its left (as long as `keep` characters remain), and how many
     characters were stripped."""
     stripped = 0
-    changed = True
-    while changed:
-        changed = False
-        for verb in LEAD_VERBS:
-            if name.startswith(verb) and len(name) - len(verb) >= keep:
-                name, stripped, changed = name[len(verb) :], stripped + len(verb), True
-                break
-    return name, stripped
+    while (m := _LEAD.match(name, stripped)) and len(name) - m.end() >= keep:
+        stripped = m.end()
+    return name[stripped:], stripped
 
 
 # Inside a name's reach, these end what comes before: a verb introducing the name, or a word joining two.
@@ -117,18 +118,16 @@ _CUT_VERBS = tuple(
 _CUT_WORDS = "的等和与及或"
 
 
+_CUT = re.compile(f"(?:{'|'.join(_CUT_VERBS)}|[{_CUT_WORDS}])")
+
+
 def cut_point(reach: str) -> int:
     """Where a name can begin at the latest in `reach`, the characters before its suffix: after the last verb
     that introduces it or word that joins it to another (0 when there is none), leaving at least two."""
     best = 0
-    for i in range(len(reach) - 2, 0, -1):
-        if reach[i - 1] in _CUT_WORDS:
-            best = i
-            break
-        verb = next((v for v in _CUT_VERBS if reach.startswith(v, i - len(v)) and i - len(v) >= 0), None)
-        if verb is not None:
-            best = i
-            break
+    for m in _CUT.finditer(reach):
+        if m.start() > 0 and len(reach) - m.end() >= 2:
+            best = m.end()
     return best
 
 
