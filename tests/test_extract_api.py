@@ -145,3 +145,22 @@ def test_cli_extract_table_and_bad_files(cli_database: Database, tmp_path):  # t
     assert "not UTF-8" in result.stderr
     result = CliRunner().invoke(cli, ["extract", str(tmp_path / "missing.txt")])
     assert result.exit_code == 2
+
+
+def test_cli_extract_without_a_database_says_what_to_do(tmp_path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    get_settings.cache_clear()
+    try:
+        path = tmp_path / "report.txt"
+        path.write_text("推行“数据得地”改革。", encoding="utf-8")
+        result = CliRunner().invoke(cli, ["extract", str(path)])
+        assert result.exit_code == 1
+        assert "--no-glossary" in result.stderr
+        assert "Traceback" not in result.output
+        result = CliRunner().invoke(cli, ["extract", str(path), "--no-glossary", "--json"])
+        assert result.exit_code == 0
+        candidates = json.loads(result.stdout)["candidates"]
+        assert "数据得地" in [c["surface"] for c in candidates]
+        assert not [c for c in candidates if c["known"]]
+    finally:
+        get_settings.cache_clear()

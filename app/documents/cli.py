@@ -64,7 +64,18 @@ def extract_command(
         raise typer.Exit(2) from exc
     known = []
     if glossary:
-        scan = _annotator().scan(text).scan
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            annotator = _annotator()
+        except SQLAlchemyError as exc:
+            typer.echo(
+                f"the glossary database cannot be read ({type(exc).__name__}); run `glossary migrate` and "
+                "`glossary seed`, set DATABASE_URL, or pass --no-glossary",
+                err=True,
+            )
+            raise typer.Exit(1) from exc
+        scan = annotator.scan(text).scan
         known = [(start, end, pattern.slug) for start, end, pattern in scan.spans()]
     candidates = [c for c in extract(text, known) if c.score >= min_score]
     if as_json:
