@@ -9,7 +9,7 @@ import pytest
 
 from app.core.matcher import TermMatcher
 from app.core.normalize import fold
-from app.documents.drafting import draft_entry
+from app.documents.drafting import draft_entries, draft_entry
 from app.documents.extraction import Candidate, extract
 from app.documents.footnotes import footnote_terms
 from app.documents.text import simplified_view
@@ -249,3 +249,27 @@ def test_draft_entry_of_a_traditional_candidate_takes_the_simplified_headword():
     assert draft["definition"] is None
     assert draft["aliases"] == []
     assert draft["kind"] == "programme"
+
+
+def test_draft_entries_leave_out_known_terms_and_keep_slugs_unique():
+    drafts = draft_entries(report_candidates(), document="2024年昆山市政府工作报告", date="2024-01-08", min_score=0.6)
+    headwords = [d["hans"] for d in drafts]
+    assert "以文兴业、以文润城、以文惠民" in headwords  # a coinage the seed lacks
+    assert "数据得地" not in headwords  # the glossary has it
+    assert len({d["slug"] for d in drafts}) == len(drafts)
+    assert all(d["status"] == "draft" and d["sources"][0]["quote"] in TEXT for d in drafts)
+    text = "推行“数据得地”改革，推行“数据得第”改革。"
+    slugs = {d["hans"]: d["slug"] for d in draft_entries(extract(text))}
+    assert (slugs["数据得地"], slugs["数据得第"]) == ("shu-ju-de-di", "shu-ju-de-di-2")
+
+
+def test_the_pure_modules_import_no_web_or_database_framework():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, app.documents.extraction, app.documents.drafting; "
+        "print(sorted(m for m in ('fastapi', 'starlette', 'sqlalchemy', 'sqlmodel') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -8,6 +8,7 @@ any other candidate's quote is the sentence it first stands in. English fields a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from app.core.normalize import QUOTES, fold
@@ -35,6 +36,32 @@ def draft_entry(
         "sources": [{"document": document, "date": date, "section": section, "quote": candidate.context}],
     }
     return entry
+
+
+def draft_entries(
+    candidates: Iterable[Candidate],
+    *,
+    document: str | None = None,
+    date: str | None = None,
+    min_score: float = 0.0,
+) -> list[dict[str, Any]]:
+    """Draft entries for the candidates the glossary does not have yet (`known` is None) scoring at least
+    `min_score`, one per headword; two headwords with one slug (同音) get -2, -3 … in the order given."""
+    drafts: list[dict[str, Any]] = []
+    seen_headwords: set[str] = set()
+    slugs: dict[str, int] = {}
+    for candidate in candidates:
+        if candidate.known is not None or candidate.score < min_score:
+            continue
+        draft = draft_entry(candidate, document=document, date=date)
+        if fold(draft["hans"]) in seen_headwords:
+            continue
+        seen_headwords.add(fold(draft["hans"]))
+        n = slugs[draft["slug"]] = slugs.get(draft["slug"], 0) + 1
+        if n > 1:
+            draft["slug"] = f"{draft['slug'][:77]}-{n}"
+        drafts.append(draft)
+    return drafts
 
 
 def _headword(surface: str) -> str:
