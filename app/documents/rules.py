@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.documents.text import HAN, han_count
-from app.documents.vocabulary import IDIOMS, cut_point, is_generic, strip_lead
+from app.documents.vocabulary import IDIOMS, cut_point, ends_in_verb, is_generic, strip_lead
 
 _OPEN_CLOSE = {"“": "”", "「": "」", "『": "』"}
 _CN = "一二三四五六七八九十两"
@@ -221,7 +221,7 @@ _MAX_MODIFIER = 12
 _JOINED = tuple("等的和与及或、")
 _CONSTRUCTION = (
     *("改造", "拓宽", "改扩建", "扩建", "新建", "建设", "修缮"),
-    *("整治", "提升", "提质", "一期", "二期", "三期"),
+    *("整治", "提升", "提质", "一期", "二期", "三期", "段", "路", "桥", "线", "河", "道"),
 )
 
 
@@ -236,8 +236,8 @@ def named(view: str) -> list[Hit]:
             start -= 1
         bounded = start == 0 or not _NAME_CHAR.match(view[start - 1])
         modifier = view[start : m.start()]
-        if modifier.endswith(_JOINED):
-            continue  # 文明交通、文明餐桌等行动: the suffix alone, after a list
+        if modifier.endswith(_JOINED) or ends_in_verb(modifier):
+            continue  # 文明交通、文明餐桌等行动, 打响品牌: the suffix alone
         if suffix == "工程" and modifier.endswith(_CONSTRUCTION):
             continue  # 意东三路拓宽改造工程: a construction project, not a programme
         cut = cut_point(modifier)

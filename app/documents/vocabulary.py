@@ -59,7 +59,8 @@ GENERIC = tuple(
         生态 环境 保护 绿色 低碳 节能 降碳 文化 旅游 文旅 体育 教育 医疗 卫生 健康 养老 就业 人才 招商 投资
         金融 财政 农业 农村 乡村 城乡 交通 水利 能源 电力 住房 物流 商务 消费 市场 经济 营商 政策 融资
         供应链 产业链 整治 提质 增效 升级 转型 攻坚 推广 应用 运营 运行 共享 协同 联动 保障 支撑 赋能 培育
-        智能化 信息化 网络化 标准化 规范化 化 载体 能级 更高 一流 国际 国内 大型 主要
+        智能化 信息化 网络化 标准化 规范化 化 载体 能级 更高 一流 国际 国内 大型 主要 国家 地方 战略 科创
+        成果转化 成果 转化 中试 工程化 新能源 充电 路桥 道路 桥梁 管网 河道 水系
         大 新 老 小 好 优 强 全 多 各 上 下 中 内 外 高 低
         """
         ),
@@ -126,9 +127,18 @@ def cut_point(reach: str) -> int:
     that introduces it or word that joins it to another (0 when there is none), leaving at least two."""
     best = 0
     for m in _CUT.finditer(reach):
-        if m.start() > 0 and len(reach) - m.end() >= 2:
+        if (m.start() > 0 or m.group() in _CUT_WORDS) and len(reach) - m.end() >= 2:
             best = m.end()
     return best
+
+
+_ENDS_IN_VERB = re.compile(f"(?:{'|'.join(_CUT_VERBS)})$")
+
+
+def ends_in_verb(modifier: str) -> bool:
+    """Whether `modifier` ends with a verb that introduces a name (企业打响 before 品牌): the name is the bare
+    suffix."""
+    return _ENDS_IN_VERB.search(modifier) is not None
 
 
 def is_generic(modifier: str) -> bool:
