@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.config import get_settings
+from app.documents.cli import extract_command
 
 if TYPE_CHECKING:
     from app.seeding import SeedReport
@@ -21,6 +22,7 @@ cli.add_typer(seeds_cli, name="seeds")
 keys_cli = typer.Typer(help="API keys for editors and admins.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 console = Console()
+cli.command("extract")(extract_command)
 
 
 def alembic_config(database_url: str | None = None):  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from app.config import Settings, get_settings
 from app.convert.routes import router as convert_router
 from app.core import normalize
 from app.db import make_engine
+from app.documents.routes import router as documents_router
 from app.errors import UnavailableError, responses
 from app.exchange.routes import router as exchange_router
 from app.indexes import derived_indexes
@@ -43,6 +44,7 @@ OPENAPI_TAGS = [
     {"name": "annotate", "description": "Find the glossary terms in running text."},
     {"name": "qa", "description": "Check a translation against the approved renderings."},
     {"name": "files", "description": "Glossary files for translation tools: export; import (editors)."},
+    {"name": "documents", "description": "Documents: the candidate coinages of a new report (extract)."},
     {"name": "health", "description": "Liveness and Prometheus metrics."},
 ]
 
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search_router)
     app.include_router(keys_router)
     app.include_router(exchange_router)
+    app.include_router(documents_router)
 
     @app.get("/healthz", response_model=Health, tags=["health"], responses=responses(UnavailableError))
     def healthz(engine: EngineDep) -> Health:

@@ -66,3 +66,9 @@ def suggest(hans: str) -> str:
     for token in headword_tokens(hans):
         out.append(pinyin(token, style=Style.TONE)[0][0] if _HAN.fullmatch(token) else token)
     return " ".join(out)
+
+
+def slug_from_pinyin(pinyin: str) -> str:
+    """liù fú liù jìn → liu-fu-liu-jin: the house slug of a headword (ASCII, one hyphen between syllables)."""
+    words = (re.sub(r"[^a-z0-9]+", "-", strip_tones(s)).strip("-") for s in pinyin.split())
+    return "-".join(w for w in words if w)[:80].strip("-")
