@@ -66,9 +66,11 @@ def extract_command(
     if glossary:
         from sqlalchemy.exc import SQLAlchemyError
 
+        from app.errors import GlossaryError
+
         try:
             annotator = _annotator()
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, GlossaryError) as exc:
             typer.echo(
                 f"the glossary database cannot be read ({type(exc).__name__}); run `glossary migrate` and "
                 "`glossary seed`, set DATABASE_URL, or pass --no-glossary",
