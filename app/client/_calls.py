@@ -213,9 +213,7 @@ class TermCache:
 RETRY_STATUSES = frozenset({429, 503})
 
 
-def retry_delay(
-    response: httpx.Response | None, attempt: int, backoff: float, cap: float = MAX_RETRY_WAIT
-) -> float:
+def retry_delay(response: httpx.Response | None, attempt: int, backoff: float, cap: float = MAX_RETRY_WAIT) -> float:
     """Seconds to wait before retry `attempt` (0-based): the server's `Retry-After` (seconds or an HTTP
     date) if it sent one, else exponential backoff with jitter; never more than `cap`."""
     if response is not None:
