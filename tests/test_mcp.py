@@ -21,20 +21,26 @@ pytestmark = pytest.mark.anyio
 
 
 @asynccontextmanager
-async def connected(db: Database, **settings: Any) -> AsyncIterator[tuple[Client, httpx.AsyncClient]]:
-    """The SDK's client on the app's /mcp (the app's lifespan running), and a plain client of the HTTP API."""
+async def connected(
+    db: Database, mode: str = "auto", **settings: Any
+) -> AsyncIterator[tuple[Client, httpx.AsyncClient]]:
+    """The SDK's client on the app's /mcp (the app's lifespan running), and a plain client of the HTTP API.
+    `mode`: the SDK's protocol choice (auto: the current protocol; legacy: the 2025 handshake era)."""
     app = create_app(Settings(database_url=db.url, **settings))
     async with (
         app.router.lifespan_context(app),
         httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app)) as mcp_http,
-        Client(streamable_http_client("http://testserver/mcp", http_client=mcp_http)) as client,
+        Client(streamable_http_client("http://testserver/mcp", http_client=mcp_http), mode=mode) as client,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
     ):
         yield client, http
 
 
-async def test_the_four_read_only_tools_are_listed_with_descriptions_an_agent_can_act_on(seeded_db: Database):
-    async with connected(seeded_db) as (client, _):
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_the_four_read_only_tools_are_listed_with_descriptions_an_agent_can_act_on(
+    seeded_db: Database, mode: str
+):
+    async with connected(seeded_db, mode) as (client, _):
         tools = {t.name: t for t in (await client.list_tools()).tools}
         assert set(tools) == {"lookup", "search", "annotate", "qa"}
         for tool in tools.values():
@@ -46,6 +52,8 @@ async def test_the_four_read_only_tools_are_listed_with_descriptions_an_agent_ca
         assert tools["lookup"].input_schema["required"] == ["keys"]
         assert set(tools["qa"].input_schema["required"]) == {"source", "target"}
         assert "en_avoid" in (tools["annotate"].description or "")
+        called = await client.call_tool("lookup", {"keys": ["六服六进"]})
+        assert called.structured_content["results"][0]["slug"] == "liu-fu-liu-jin"  # type: ignore[index]
 
 
 async def test_lookup_by_any_key_with_null_for_an_unknown_one(seeded_db: Database):
@@ -119,3 +127,14 @@ async def test_the_body_limit_and_the_rate_limit_cover_mcp(seeded_db: Database):
         assert huge.status_code == 413
         statuses = [(await http.post("/mcp", json=call, headers=headers)).status_code for _ in range(3)]
         assert statuses[-1] == 429
+
+
+async def test_only_post_is_served_and_nothing_is_held_open(seeded_db: Database):
+    async with connected(seeded_db) as (_, http):
+        for method in ("GET", "DELETE", "PUT"):
+            response = await http.request(method, "/mcp", headers={"Accept": "text/event-stream"})
+            assert response.status_code == 405, method
+            assert response.headers["allow"] == "POST"
+            assert response.headers["content-type"] == "application/problem+json"
+        not_json = await http.post("/mcp", content=b"{nope", headers={"Content-Type": "application/json"})
+        assert not_json.status_code == 400

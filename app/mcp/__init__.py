@@ -32,7 +32,10 @@ def mount(app: FastAPI, settings: Settings) -> Callable[[], AbstractAsyncContext
     are governed by the app's CORS settings as on every other path.
     """
     endpoint = _Endpoint(build(app), settings)
-    endpoint.route = Route(PATH, endpoint=endpoint, methods=["GET", "POST", "DELETE"])
+    # POST only: the tools never push messages, so there is no server-to-client stream to open with GET (the
+    # SDK would hold such a request open, idle, for as long as the client waits) and no session to DELETE;
+    # the other methods get the app's 405 problem with `Allow: POST`, as the MCP transport spec provides.
+    endpoint.route = Route(PATH, endpoint=endpoint, methods=["POST"])
     app.router.routes.append(endpoint.route)
     return endpoint.running
 
