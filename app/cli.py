@@ -348,5 +348,10 @@ def import_file(
     )
 
 
+# `glossary search` and `glossary annotate` live with the client they use.
+from app.client.cli import register as _register_client_commands  # noqa: E402
+
+_register_client_commands(cli)
+
 if __name__ == "__main__":
     cli()

@@ -27,6 +27,7 @@ from app.errors import UnavailableError, responses
 from app.exchange.routes import router as exchange_router
 from app.indexes import derived_indexes
 from app.keys.routes import router as keys_router
+from app.mcp import mount as mount_mcp
 from app.search.routes import router as search_router
 from app.terms.glossary import Glossary
 from app.terms.routes import router as terms_router
@@ -72,7 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         follower = asyncio.create_task(follow(engine, glossary, settings.refresh_interval))
         warming = asyncio.create_task(anyio.to_thread.run_sync(normalize.warm))  # running-text tables, off the loop
         try:
-            yield
+            async with mcp_sessions():
+                yield
         finally:
             follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -110,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys_router)
     app.include_router(exchange_router)
     app.include_router(documents_router)
+    mcp_sessions = mount_mcp(app, settings)  # /mcp; its session manager runs in the lifespan above
 
     @app.get("/healthz", response_model=Health, tags=["health"], responses=responses(UnavailableError))
     def healthz(engine: EngineDep) -> Health:

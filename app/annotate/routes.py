@@ -20,6 +20,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from app.annotate.glossary import azure_markup, deepl_entries, text_terms
 from app.annotate.index import Annotation, Found, TermAnnotator
 from app.api.deps import GlossaryDep, SettingsDep
 from app.config import Settings
@@ -53,6 +54,30 @@ class AnnotateResult(BaseModel):
         description='With `format=html` only: the text, HTML-escaped, each term wrapped in `<span class="term" '
         'data-slug="…" data-kind="…" title="English rendering">`.',
     )
+
+
+class TextGlossaryTerm(BaseModel):
+    slug: str
+    hans: str = Field(description="The headword, Simplified.")
+    surfaces: list[str] = Field(description="How the text writes the term, each form once, in order of appearance.")
+    en: str = Field(description="The preferred English rendering: the one to use.")
+    en_alternatives: list[str] = Field(description="Admitted renderings.")
+    en_avoid: list[str] = Field(description="Renderings a translation must not use.")
+    definition_en: str = Field(description="What the term means, in English.")
+    count: int = Field(description="How often the concept occurs in the text.")
+
+
+class TextGlossary(BaseModel):
+    terms: list[TextGlossaryTerm] = Field(description="Each concept found in the text once, in order of appearance.")
+
+
+AnnotateFormat = Literal["json", "html", "terms", "tsv", "azure"]
+
+FORMATS = """`json`: the matches; `html`: the matches and the text marked up; `terms`: the glossary of this text, each
+concept once (`{"terms": [...]}`), for an LLM prompt or an MT request; `tsv`: that glossary as DeepL entries,
+`surface<TAB>rendering` lines (text/tab-separated-values), each source once, by DeepL's entry rules; `azure`:
+the text (HTML-escaped) with `<mstrans:dictionary translation="…">…</mstrans:dictionary>` around each term,
+for Azure Translator's dynamic dictionary with `textType=html` (text/plain)."""
 
 
 class QaRequest(BaseModel):
@@ -164,15 +189,28 @@ def _html(text: str, annotations: list[Annotation]) -> str:
 _ERRORS = responses(InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError)
 
 
-@router.post("/annotate", response_model=AnnotateResult, tags=["annotate"], responses=_ERRORS)
+_TEXT_SCHEMA = {"schema": {"type": "string"}}
+
+
+@router.post(
+    "/annotate",
+    response_model=AnnotateResult | TextGlossary,
+    tags=["annotate"],
+    responses={
+        200: {
+            "description": "The matches (json, html), the text's glossary (terms), DeepL entries (tsv) or the "
+            "text marked up for Azure (azure).",
+            "content": {"text/tab-separated-values": _TEXT_SCHEMA, "text/plain": _TEXT_SCHEMA},
+        },
+        **_ERRORS,
+    },
+)
 async def annotate(
     request: AnnotateRequest,
     glossary: GlossaryDep,
     settings: SettingsDep,
     kind: Annotated[Kind | None, Query(description="Only the terms of this kind.")] = None,
-    format: Annotated[
-        Literal["json", "html"], Query(description="html: also return the text with each term marked up.")
-    ] = "json",
+    format: Annotated[AnnotateFormat, Query(description=FORMATS)] = "json",
 ) -> Response:
     """Every glossary term in the text, leftmost-longest and not overlapping.
 
@@ -187,6 +225,13 @@ async def annotate(
 
 def _annotate(annotator: TermAnnotator, text: str, kind: str | None, format: str) -> Response:
     found = annotator.scan(text, kind=kind)
+    if format == "terms":
+        return json_response({"terms": [t.as_json() for t in text_terms(found)]})
+    if format == "tsv":
+        entries = "".join(deepl_entries(text_terms(found)))
+        return Response(entries, media_type="text/tab-separated-values; charset=utf-8")
+    if format == "azure":
+        return Response(azure_markup(text, found), media_type="text/plain; charset=utf-8")
     html_member = f',"html":{_dumps(_html(text, found.annotations()))}'.encode() if format == "html" else b""
     return _json_bytes(b'{"matches":' + _matches_json(found) + html_member + b"}")
 
@@ -206,6 +251,11 @@ async def check_translation(request: QaRequest, glossary: GlossaryDep, settings:
 
 
 def _check_translation(annotator: TermAnnotator, source: str, target: str) -> Response:
+    return json_response({"issues": qa_issues(annotator, source, target)})
+
+
+def qa_issues(annotator: TermAnnotator, source: str, target: str) -> list[dict[str, object]]:
+    """The `issues` of `POST /v1/qa` (the MCP tool's too)."""
     annotations = annotator.annotate(source)
     surfaces: dict[str, str] = {}
     terms = []
@@ -213,7 +263,7 @@ def _check_translation(annotator: TermAnnotator, source: str, target: str) -> Re
         r = a.record
         surfaces.setdefault(r.slug, a.surface)
         terms.append(qa.SourceTerm(r.slug, a.start, a.end, qa.Renderings([r.en, *r.en_alternatives], r.en_avoid)))
-    issues = [
+    issues: list[dict[str, object]] = [
         {
             "slug": i.slug,
             "start": i.start,
@@ -225,4 +275,4 @@ def _check_translation(annotator: TermAnnotator, source: str, target: str) -> Re
         }
         for i in qa.check(terms, target)
     ]
-    return json_response({"issues": issues})
+    return issues

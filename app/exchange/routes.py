@@ -23,9 +23,11 @@ from app.errors import (
     responses,
 )
 from app.exchange import service
+from app.exchange.filters import ExportFilter
 from app.exchange.formats import FILE_TYPES, ExportFormat, ImportFormat, chunked
 from app.exchange.plan import ImportPlan, Outcome
 from app.terms.editing import actor_of
+from app.terms.schemas import Kind
 
 router = APIRouter(prefix="/v1", tags=["files"])
 
@@ -35,6 +37,7 @@ _EXPORT_EXAMPLES = {
     ExportFormat.csv: "every field, one row per concept (RFC 4180, UTF-8)",
     ExportFormat.deepl: "DeepL glossary entries ZH→EN (TSV)",
     ExportFormat.google: "Google Cloud Translation equivalent-term-sets glossary (CSV)",
+    ExportFormat.amazon: "Amazon Translate custom terminology (CSV, header `zh,en`; `zh-TW,en` for Traditional)",
     ExportFormat.json: "the contract's term objects: {items: [term, …]}",
 }
 
@@ -67,12 +70,18 @@ def export_glossary(
     bom: Annotated[
         bool, Query(description="csv only: start with a UTF-8 byte-order mark, so that Excel reads UTF-8.")
     ] = False,
+    kind: Annotated[Kind | None, Query(description="Only the concepts of this kind.")] = None,
 ) -> StreamingResponse:
-    """The whole glossary as a file that translation tools import, streamed in bounded memory."""
-    records = service.export_order(glossary)
+    """The glossary as a file that translation tools import, streamed in bounded memory."""
+    records = ExportFilter(kind=kind).apply(service.export_order(glossary))
     file_type = FILE_TYPES[fmt]
     name = "policy-glossary" + ("" if script is Script.hans else f"-{script.value}")
-    name += f"-{fmt.value}" if fmt in (ExportFormat.tbx2, ExportFormat.deepl, ExportFormat.google) else ""
+    name += (
+        f"-{fmt.value}"
+        if fmt in (ExportFormat.tbx2, ExportFormat.deepl, ExportFormat.google, ExportFormat.amazon)
+        else ""
+    )
+    name += f"-{kind.value}" if kind is not None else ""
     headers = {
         "Content-Disposition": f'attachment; filename="{name}.{file_type.extension}"',
         "X-Glossary-Revision": str(glossary.revision),

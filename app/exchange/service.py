@@ -55,6 +55,8 @@ def export(
         return tabular.write_deepl(terms(), script=script)
     if fmt is ExportFormat.google:
         return tabular.write_google(terms(), script=script)
+    if fmt is ExportFormat.amazon:
+        return tabular.write_amazon(terms(), script=script)
     return write_json(terms())
 
 

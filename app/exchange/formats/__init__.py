@@ -19,6 +19,7 @@ class ExportFormat(enum.StrEnum):
     csv = "csv"
     deepl = "deepl"
     google = "google"
+    amazon = "amazon"
     json = "json"
 
 
@@ -41,6 +42,7 @@ FILE_TYPES: dict[ExportFormat, FileType] = {
     ExportFormat.csv: FileType("text/csv; charset=utf-8; header=present", "csv"),
     ExportFormat.deepl: FileType("text/tab-separated-values; charset=utf-8", "tsv"),
     ExportFormat.google: FileType("text/csv; charset=utf-8; header=present", "csv"),
+    ExportFormat.amazon: FileType("text/csv; charset=utf-8; header=present", "csv"),
     ExportFormat.json: FileType("application/json", "json"),
 }
 

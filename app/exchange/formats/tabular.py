@@ -1,4 +1,4 @@
-"""Delimited files: the full CSV (one row per concept, every field), DeepL's and Google's glossaries.
+"""Delimited files: the full CSV (one row per concept, every field), DeepL's, Google's and Amazon's glossaries.
 
 The full CSV follows RFC 4180 (CRLF line ends, fields quoted when needed) in UTF-8, optionally with a BOM so
 that Excel reads it as UTF-8. List fields hold one item per line within their cell; components and sources,
@@ -206,8 +206,14 @@ def deepl_phrase(text: str) -> str | None:
     phrases with leading or trailing whitespace; inner runs of whitespace (a line break in a long
     rendering) become one space.
     """
+    return _phrase(text, DEEPL_MAX_BYTES)
+
+
+def _phrase(text: str, max_bytes: int) -> str | None:
+    """`text` on one line with single spaces, if it is not empty, fits `max_bytes` of UTF-8 and holds no
+    control character or line/paragraph separator; else None."""
     phrase = " ".join(text.split())
-    if not phrase or len(phrase.encode()) > DEEPL_MAX_BYTES or phrase.startswith(FORMULA_TRIGGERS):
+    if not phrase or len(phrase.encode()) > max_bytes or phrase.startswith(FORMULA_TRIGGERS):
         return None  # (a formula trigger: only an entry stored before forms refused them can start with one)
     if any(ord(c) < 32 or 127 <= ord(c) <= 159 or c in "\u2028\u2029" for c in phrase):
         return None
@@ -260,5 +266,52 @@ def write_google(terms: Iterable[TermOut], *, script: Script) -> Iterator[str]:
             seen.add(zh)
             # Forms and renderings cannot start with a formula trigger (app.terms.schemas); a description can.
             yield [zh, t.en, neutralise(" ".join(t.definition.en.split()))]
+
+    return _rows(rows())
+
+
+# ---------------------------------------------------------------------------------------------------- Amazon
+
+AMAZON_MAX_BYTES = 200  # Amazon Translate's limit on a custom terminology term, source and target, UTF-8 bytes
+
+AMAZON_ZH_CODES: dict[Script, str] = {
+    Script.hans: "zh",
+    Script.hant: "zh-TW",
+    Script.tw: "zh-TW",
+    Script.hk: "zh-TW",
+}
+
+
+def amazon_term(text: str) -> str | None:
+    """`text` as an Amazon Translate terminology term, or None if it cannot be one.
+
+    Amazon matches a source term exactly (case-sensitively), so the term is written as the glossary holds
+    it, inner whitespace runs as one space; a term over 200 UTF-8 bytes, empty, or holding a control
+    character (a line break would split the CSV row) is left out.
+    """
+    return _phrase(text, AMAZON_MAX_BYTES)
+
+
+def write_amazon(terms: Iterable[TermOut], *, script: Script) -> Iterator[str]:
+    """An Amazon Translate custom terminology (CSV, uni-directional ZH→EN): a header of language codes
+    (`zh`, or `zh-TW` for Traditional, then `en`), one row per source term: the headword in the export's
+    script and each alias, with the preferred rendering. No source appears twice (the first concept in
+    export order keeps a shared form); no cell is neutralised for spreadsheets, since Amazon would take the
+    apostrophe as part of the term.
+    """
+
+    def rows() -> Iterator[list[str]]:
+        yield [AMAZON_ZH_CODES[script], "en"]
+        seen: set[str] = set()
+        for t in terms:
+            target = amazon_term(t.en)
+            if target is None:
+                continue
+            for form in (t.hans if script is Script.hans else t.hant, *t.aliases):
+                source = amazon_term(form)
+                if source is None or source in seen:
+                    continue
+                seen.add(source)
+                yield [source, target]
 
     return _rows(rows())
