@@ -29,6 +29,7 @@ from app.search.routes import router as search_router
 from app.terms.glossary import Glossary
 from app.terms.routes import router as terms_router
 from app.terms.service import follow, refresh
+from app.web import install as install_web
 
 # The sections of the docs, in their order.
 OPENAPI_TAGS = [
@@ -43,6 +44,7 @@ OPENAPI_TAGS = [
     {"name": "qa", "description": "Check a translation against the approved renderings."},
     {"name": "files", "description": "Glossary files for translation tools: export; import (editors)."},
     {"name": "health", "description": "Liveness and Prometheus metrics."},
+    {"name": "web", "description": "The translator's desk: HTML pages over the same glossary (`/`, `/terms/{slug}`)."},
 ]
 
 DESCRIPTION = """\
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are the desk's, with their assets served here (app.web.docs)
+        redoc_url=None,
     )
     problems.install(app)
     # Added innermost first: a request meets the request id, then the body limit (413 before anything
@@ -104,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search_router)
     app.include_router(keys_router)
     app.include_router(exchange_router)
+    install_web(app)
 
     @app.get("/healthz", response_model=Health, tags=["health"], responses=responses(UnavailableError))
     def healthz(engine: EngineDep) -> Health:
