@@ -16,7 +16,8 @@ from app.web.pages import TEMPLATES
 
 DOCS_ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
 
-# Swagger UI and ReDoc set styles inline and ReDoc runs its search in a worker made from a blob.
+# Swagger UI and ReDoc set styles inline and ReDoc runs its search in a worker made from a blob. ReDoc's
+# "API docs by Redocly" footer asks its CDN for a logo: img-src refuses it and ReDoc hides the image.
 DOCS_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; frame-ancestors 'none'"
