@@ -92,9 +92,9 @@ class Desk:
         self.page.goto(self.base + path)
         return self.page
 
-    def screenshot(self, name: str) -> None:
+    def screenshot(self, name: str, full_page: bool = True) -> None:
         SCREENSHOTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 @pytest.fixture
@@ -165,6 +165,8 @@ def test_pasting_taiwan_text_marks_zi_liao_de_di_as_shu_ju_de_di(desk: Desk):
     assert tip.is_visible()
     assert "Data-Based Land Allocation" in tip.inner_text()
     assert "数据得地" in tip.inner_text()
+    page.locator("#annotate-heading").scroll_into_view_if_needed()
+    desk.screenshot("text-marked", full_page=False)
     rows = page.locator("#found tbody tr")
     assert rows.count() == 2
     assert rows.first.locator("td").nth(1).inner_text() == "数据得地"
@@ -353,4 +355,4 @@ def test_docs_and_redoc_render_offline(desk: Desk):
     assert page.locator(".swagger-ui .opblock").count() > 20
     page = desk.goto("/redoc")
     page.get_by_text("/v1/search").first.wait_for()
-    desk.screenshot("redoc")
+    desk.screenshot("redoc", full_page=False)
