@@ -349,6 +349,34 @@ def test_pages_fit_a_360_px_screen(browser: Any, live: LiveServer, path: str):
         tab.context.close()
 
 
+# Every Chinese character in the page is inside an element whose `lang` is Chinese, and every form control has
+# a label (a select's options included: they carry their own lang).
+UNTAGGED_CHINESE = """() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const out = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!/\\p{Script=Han}/u.test(node.data) || node.parentElement.closest('template, script')) continue;
+    const tagged = node.parentElement.closest('[lang]');
+    if (!tagged || !tagged.lang.startsWith('zh')) out.push(node.data.trim().slice(0, 20));
+  }
+  return out;
+}"""
+UNLABELLED = """() => Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+  .filter(control => control.labels.length === 0).map(control => control.id || control.name)"""
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=sjdd", "/?kind=programme", "/terms/liu-fu-liu-jin?script=hk", "/text"])
+def test_chinese_text_carries_lang_and_every_control_has_a_label(desk: Desk, path: str):
+    page = desk.goto(path)
+    if path == "/text":
+        page.get_by_label("Chinese text, in any script").fill(TAIWAN_TEXT)
+        page.get_by_role("button", name="Find terms").click()
+        page.locator("#annotated a.term").first.wait_for()
+    assert page.evaluate(UNTAGGED_CHINESE) == []
+    assert page.evaluate(UNLABELLED) == []
+    assert page.evaluate("document.documentElement.lang") == "en"
+
+
 def test_docs_and_redoc_render_offline(desk: Desk):
     page = desk.goto("/docs")
     page.locator(".swagger-ui .opblock").first.wait_for()

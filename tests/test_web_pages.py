@@ -11,7 +11,7 @@ import pytest
 
 from app.annotate.index import TermAnnotator
 from app.terms.glossary import Glossary
-from app.web.pages import PAGE_CSP, chosen_script, footnote_marker, highlighted
+from app.web.pages import PAGE_CSP, chosen_script, footnote_marker, highlighted, tag_chinese
 from tests.appclient import AppClient
 from tests.conftest import Database, client_for
 from tests.editors import bearer, make_key, new_entry
@@ -94,7 +94,7 @@ def test_term_page_shows_forms_renderings_components_sources_and_note(client: Ap
     assert "<mark>六服六进</mark>" in html  # the term in each quote
     assert html.count("<mark>") == 2
     assert 'href="/terms/ma-shang-ban"' in html
-    assert "进 means that the services are brought into the places named" in html
+    assert '<span lang="zh-Hans">进</span> means that the services are brought into the places named' in html
 
 
 def test_script_switch_is_remembered_in_a_cookie(client: AppClient):
@@ -240,3 +240,13 @@ def test_a_quote_marks_the_term_in_any_script_and_only_that_term(client: AppClie
     # Where a longer term covers it, the written forms are found as they are.
     fallback = highlighted("甲乙丙", "no-such-slug", ["乙"], annotator)
     assert [(s.text, s.term) for s in fallback] == [("甲", False), ("乙", True), ("丙", False)]
+
+
+def test_chinese_in_english_text_is_tagged_and_everything_escaped():
+    tagged = tag_chinese('进 means "advance" <b>not</b>; 服 abbreviates 服务（services）.', "zh-Hant-TW")
+    assert str(tagged) == (
+        '<span lang="zh-Hant-TW">进</span> means &#34;advance&#34; &lt;b&gt;not&lt;/b&gt;; '
+        '<span lang="zh-Hant-TW">服</span> abbreviates <span lang="zh-Hant-TW">服务（</span>services'
+        '<span lang="zh-Hant-TW">）</span>.'
+    )
+    assert str(tag_chinese("<script>", "zh-Hans")) == "&lt;script&gt;"

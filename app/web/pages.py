@@ -7,12 +7,14 @@ Content-Security-Policy below), so an entry holding `<script>` or `<img onerror>
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from app.annotate.index import TermAnnotator
 from app.core.script import Script
@@ -74,6 +76,23 @@ def asset_url(name: str) -> str:
     return f"/static/{name}?v={asset_version(name)}"
 
 
+# Han characters with the CJK punctuation and full-width forms around them.
+_CHINESE_RUN = re.compile(r"[\u2e80-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]+")
+
+
+def tag_chinese(text: str, lang: str) -> Markup:
+    """`text` (English with Chinese in it, such as a translator's note) escaped, each run of Chinese in a
+    `<span lang>`, so that a browser picks the right glyphs and a screen reader the right voice."""
+    out, position = [], 0
+    for run in _CHINESE_RUN.finditer(text):
+        out.append(escape(text[position : run.start()]))
+        out.append(Markup('<span lang="%s">%s</span>') % (lang, run.group()))
+        position = run.end()
+    out.append(escape(text[position:]))
+    return Markup("").join(out)
+
+
+TEMPLATES.env.filters["tag_chinese"] = tag_chinese
 TEMPLATES.env.globals.update(
     asset_url=asset_url,
     footnote_marker=footnote_marker,

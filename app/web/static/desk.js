@@ -197,11 +197,17 @@
   }
 
   /* ---- The text pane: terms marked, the terms found, the glossary for the text. ---- */
+  // The full entries of the concepts found (their definitions), in batches under the lookup limit.
   function lookupTerms(slugs) {
-    if (!slugs.length) return Promise.resolve({});
-    return api("POST", "/v1/lookup?script=" + encodeURIComponent(script), {keys: slugs}).then(function (result) {
+    var batches = [];
+    for (var i = 0; i < slugs.length; i += 500) {
+      batches.push(api("POST", "/v1/lookup?script=" + encodeURIComponent(script), {keys: slugs.slice(i, i + 500)}));
+    }
+    return Promise.all(batches).then(function (results) {
       var bySlug = {};
-      if (result.ok) result.data.results.forEach(function (t) { if (t) bySlug[t.slug] = t; });
+      results.forEach(function (result) {
+        if (result.ok) result.data.results.forEach(function (t) { if (t) bySlug[t.slug] = t; });
+      });
       return bySlug;
     });
   }
