@@ -365,8 +365,38 @@ UNLABELLED = """() => Array.from(document.querySelectorAll('input:not([type=hidd
   .filter(control => control.labels.length === 0).map(control => control.id || control.name)"""
 
 
+# The text whose colour has less than WCAG AA contrast (4.5:1, 3:1 for large text) against the first opaque
+# background behind it.
+LOW_CONTRAST = """() => {
+  const rgb = text => (text.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const [R, G, B] = [r, g, b].map(c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+  };
+  const background = element => {
+    for (let e = element; e; e = e.parentElement) {
+      const colour = rgb(getComputedStyle(e).backgroundColor);
+      if (colour.length === 3 || colour[3] === 1) return colour.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const element = node.parentElement;
+    if (!node.data.trim() || !element.checkVisibility() || element.closest('template')) continue;
+    const style = getComputedStyle(element);
+    const [a, b] = [luminance(rgb(style.color).slice(0, 3)), luminance(background(element))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && style.fontWeight >= 700);
+    if (ratio < (large ? 3 : 4.5)) out.push(node.data.trim().slice(0, 20) + ' ' + ratio.toFixed(2));
+  }
+  return out;
+}"""
+
+
 @pytest.mark.parametrize("path", ["/", "/?q=sjdd", "/?kind=programme", "/terms/liu-fu-liu-jin?script=hk", "/text"])
-def test_chinese_text_carries_lang_and_every_control_has_a_label(desk: Desk, path: str):
+def test_chinese_text_carries_lang_every_control_has_a_label_and_text_has_contrast(desk: Desk, path: str):
     page = desk.goto(path)
     if path == "/text":
         page.get_by_label("Chinese text, in any script").fill(TAIWAN_TEXT)
@@ -375,6 +405,7 @@ def test_chinese_text_carries_lang_and_every_control_has_a_label(desk: Desk, pat
     assert page.evaluate(UNTAGGED_CHINESE) == []
     assert page.evaluate(UNLABELLED) == []
     assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.evaluate(LOW_CONTRAST) == []
 
 
 def test_docs_and_redoc_render_offline(desk: Desk):
