@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--disable-dev-shm-usage",  # a container's small /dev/shm crashes tabs otherwise
 ]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 TAIWAN_TEXT = "推行「資料得地」、數字徵信等改革舉措，深入實施“五百行動”。"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Cookie, Request
+from fastapi import APIRouter, Cookie, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import GlossaryDep
@@ -53,6 +53,11 @@ def _page(
 
 
 ScriptParam = Annotated[str | None, Cookie(alias=SCRIPT_COOKIE, include_in_schema=False)]
+# Plain strings, checked by the pages themselves (see the module docstring).
+ScriptQuery = Annotated[
+    str | None,
+    Query(description="hans, tw, hk or hant: the script of the Chinese on the page, remembered in a cookie."),
+]
 
 
 @router.get(
@@ -63,10 +68,10 @@ ScriptParam = Annotated[str | None, Cookie(alias=SCRIPT_COOKIE, include_in_schem
 def home(
     request: Request,
     glossary: GlossaryDep,
-    q: str | None = None,
-    kind: str | None = None,
-    cursor: str | None = None,
-    script: str | None = None,
+    q: Annotated[str | None, Query(description="A search, as in GET /v1/search (up to 200 characters).")] = None,
+    kind: Annotated[str | None, Query(description="List the terms of this kind (when there is no q).")] = None,
+    cursor: Annotated[str | None, Query(description="The next page of a kind's list, from its link.")] = None,
+    script: ScriptQuery = None,
     remembered: ScriptParam = None,
 ) -> HTMLResponse:
     """Search as you type (`q=` works without JavaScript), the footnoted terms ①–⑪, and the terms by kind
@@ -146,7 +151,7 @@ def term(
     request: Request,
     slug: str,
     glossary: GlossaryDep,
-    script: str | None = None,
+    script: ScriptQuery = None,
     remembered: ScriptParam = None,
 ) -> Response:
     """Everything about one term: its forms, renderings, definitions, components, related terms, sources and
@@ -169,7 +174,7 @@ def term(
 
 
 @router.get("/text", summary="The text pane: annotate, convert, check a translation (HTML)")
-def text_pane(request: Request, script: str | None = None, remembered: ScriptParam = None) -> HTMLResponse:
+def text_pane(request: Request, script: ScriptQuery = None, remembered: ScriptParam = None) -> HTMLResponse:
     """Paste Chinese in any script: the terms marked, the glossary for the text (TSV, Markdown), conversion
     with the terms protected, and QA of a translation. The pane calls the JSON API."""
     shown, remember = chosen_script(script, remembered)
@@ -177,7 +182,7 @@ def text_pane(request: Request, script: str | None = None, remembered: ScriptPar
 
 
 @router.get("/editor", summary="Editors: the API key for this tab, and the draft queue (HTML)")
-def editor(request: Request, script: str | None = None, remembered: ScriptParam = None) -> HTMLResponse:
+def editor(request: Request, script: ScriptQuery = None, remembered: ScriptParam = None) -> HTMLResponse:
     """Enter an editor key once (kept for the tab only, in sessionStorage); edit forms appear on term pages."""
     shown, remember = chosen_script(script, remembered)
     return _page(request, "editor.html", shown, remember)
