@@ -407,6 +407,8 @@ def test_chinese_text_carries_lang_every_control_has_a_label_and_text_has_contra
     assert page.evaluate(UNLABELLED) == []
     assert page.evaluate("document.documentElement.lang") == "en"
     assert page.evaluate(LOW_CONTRAST) == []
+    ids = page.evaluate("Array.from(document.querySelectorAll('[id]'), e => e.id)")
+    assert len(ids) == len(set(ids))
 
 
 def test_docs_and_redoc_render_offline(desk: Desk):

