@@ -333,6 +333,34 @@ def test_an_editor_keeps_the_key_for_the_tab_and_edits_a_note_with_its_etag(desk
     assert httpx.get(f"{desk.base}/v1/terms/qian-wan-gong-cheng").json()["note"] == "Changed elsewhere."
 
 
+def test_search_browse_and_term_pages_work_without_javascript(browser: Any, live: LiveServer):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{live.url}/")
+        page.get_by_label("Chinese in any script, pinyin, initials (sjdd) or English").fill("sjdd")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Search").click()
+        assert page.locator("#results li.result .hans").first.inner_text() == "数据得地"
+        with page.expect_navigation():
+            page.locator("#results li.result a").first.click()
+        assert page.url.endswith("/terms/shu-ju-de-di")
+        page.get_by_label("Chinese script").select_option("tw")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Show").click()
+        assert page.locator("h1 [lang]").inner_text() == "數據得地"
+        assert page.locator(".copy").count() == 1
+        assert page.locator(".copy").is_hidden()  # the copy button needs the script
+        with page.expect_navigation():
+            page.get_by_role("link", name="Search").first.click()
+        with page.expect_navigation():
+            page.get_by_role("link", name="Programmes").click()
+        assert page.locator("#kind-heading").inner_text().startswith("Programmes")
+        assert page.locator("section li.result").count() == 50
+    finally:
+        context.close()
+
+
 def test_without_a_key_no_edit_form_is_shown(desk: Desk):
     page = desk.goto("/terms/liu-fu-liu-jin")
     assert page.locator("#edit").is_hidden()
