@@ -32,6 +32,7 @@ from app.search.routes import router as search_router
 from app.terms.glossary import Glossary
 from app.terms.routes import router as terms_router
 from app.terms.service import follow, refresh
+from app.web import install as install_web
 
 # The sections of the docs, in their order.
 OPENAPI_TAGS = [
@@ -47,6 +48,7 @@ OPENAPI_TAGS = [
     {"name": "files", "description": "Glossary files for translation tools: export; import (editors)."},
     {"name": "documents", "description": "Documents: the candidate coinages of a new report (extract)."},
     {"name": "health", "description": "Liveness and Prometheus metrics."},
+    {"name": "web", "description": "The translator's desk: HTML pages over the same glossary (`/`, `/terms/{slug}`)."},
 ]
 
 DESCRIPTION = """\
@@ -91,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are the desk's, with their assets served here (app.web.docs)
+        redoc_url=None,
     )
     problems.install(app)
     # Added innermost first: a request meets the request id, then the body limit (413 before anything
@@ -113,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exchange_router)
     app.include_router(documents_router)
     mcp_sessions = mount_mcp(app, settings)  # /mcp; its session manager runs in the lifespan above
+    install_web(app)
 
     @app.get("/healthz", response_model=Health, tags=["health"], responses=responses(UnavailableError))
     def healthz(engine: EngineDep) -> Health:
