@@ -173,7 +173,7 @@ def test_pasting_taiwan_text_marks_zi_liao_de_di_as_shu_ju_de_di(desk: Desk):
     page.locator("#annotate-heading").scroll_into_view_if_needed()
     desk.screenshot("text-marked", full_page=False)
     rows = page.locator("#found tbody tr")
-    assert rows.count() == 2
+    assert rows.count() == 3
     assert rows.first.locator("td").nth(1).inner_text() == "数据得地"
     page.get_by_role("button", name="Copy as TSV").click()
     tsv = page.locator("#glossary-out").input_value()
