@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from app.config import get_settings
+from app.core.script import Script
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from app.terms.glossary import Glossary
 
 cli = typer.Typer(help="Policy Glossary: a bilingual glossary of Chinese policy terms.", no_args_is_help=True)
@@ -20,6 +25,89 @@ cli.add_typer(seeds_cli, name="seeds")
 keys_cli = typer.Typer(help="API keys for editors and admins.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 console = Console()
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+class CliError(Exception):
+    """A failure the user can mend, said in one line (exit status 1)."""
+
+
+def main() -> None:
+    """The `glossary` entry point: usage errors and known failures are one line on stderr, not a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        code = cli(standalone_mode=False, prog_name="glossary")
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except typer.TyperException as exc:  # typer's own click: usage errors, bad values, missing files
+        message = (exc.format_message() if hasattr(exc, "format_message") else str(exc)).replace("Value error, ", "")
+        ctx = getattr(exc, "ctx", None)
+        if message:
+            typer.echo(f"{ctx.command_path if ctx else 'glossary'}: {message}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except CliError as exc:
+        typer.echo(f"glossary: {exc}", err=True)
+        sys.exit(1)
+    except OperationalError as exc:
+        first = str(exc.orig or exc).strip().splitlines()[0]
+        typer.echo(f"glossary: the database does not answer: {first}", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _rows(rows: list[tuple[str, str]]) -> None:
+    """Label/value rows: a table on a terminal whose values fold at its width instead of being cut (rich
+    measures CJK characters as two columns), plain `label: value` lines when piped."""
+    if not console.is_terminal:
+        for label, value in rows:
+            typer.echo(f"{label}: {value}" if label else value)
+        return
+    table = Table(Column(style="bold", no_wrap=True), Column(overflow="fold"), show_header=False, box=None)
+    for label, value in rows:
+        table.add_row(label, value)
+    console.print(table)
+
+
+def _engine() -> Engine:
+    """An engine on DATABASE_URL once its schema is at the migrations' head; otherwise a one-line error, and
+    no SQLite file created as a side effect."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import make_url
+
+    from app.db import make_engine, normalise_url
+
+    url = get_settings().database_url
+    parsed = make_url(normalise_url(url))
+    not_migrated = CliError("the database is not migrated: run glossary migrate")
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        if path not in ("", ":memory:") and not path.startswith("file:") and not Path(path).is_file():
+            raise not_migrated
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except BaseException:
+        engine.dispose()
+        raise
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if current is None:
+        engine.dispose()
+        raise not_migrated
+    if current != head:
+        engine.dispose()
+        raise CliError(f"the database is at revision {current}, not {head}: run glossary migrate")
+    return engine
 
 
 def alembic_config(database_url: str | None = None):  # type: ignore[no-untyped-def]
@@ -34,11 +122,10 @@ def alembic_config(database_url: str | None = None):  # type: ignore[no-untyped-
 
 def _load_glossary() -> Glossary:
     """The glossary as the database holds it now (a snapshot without derived indexes)."""
-    from app.db import make_engine
     from app.terms.glossary import Glossary
     from app.terms.service import refresh
 
-    engine = make_engine(get_settings().database_url)
+    engine = _engine()
     glossary = Glossary()
     try:
         refresh(engine, glossary)
@@ -59,13 +146,14 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = 
 @cli.command()
 def seed(path: Annotated[Path | None, typer.Argument(help="The seeds directory.")] = None) -> None:
     """Load the seed glossary; loading it twice changes nothing."""
-    from app.db import make_engine
     from app.seeding import load
 
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
+    seeds = path or get_settings().seeds_dir
+    if not any((seeds / "terms").glob("*.yaml")):
+        raise CliError(f"no seed entries in {seeds / 'terms'} (set SEEDS_DIR or give the seeds directory)")
+    engine = _engine()
     try:
-        result = load(engine, path or settings.seeds_dir)
+        result = load(engine, seeds)
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
@@ -80,6 +168,7 @@ def seed(path: Annotated[Path | None, typer.Argument(help="The seeds directory."
 def seeds_check(
     path: Annotated[Path | None, typer.Argument(help="The seeds directory.")] = None,
     source: Annotated[Path | None, typer.Option(help="Directory holding the source documents.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Validate every seed entry against the schema and its source documents; list every problem."""
     from app.seeding import check
@@ -90,6 +179,9 @@ def seeds_check(
         console.print(f"[red]source directory {sources} not found[/red]")
         raise typer.Exit(2)
     report = check(path or settings.seeds_dir, sources)
+    if as_json:
+        _print_json({"entries": report.entries, "problems": [str(p) for p in report.problems]})
+        raise typer.Exit(1 if report.problems else 0)
     for problem in report.problems:
         typer.echo(str(problem))
     if report.problems:
@@ -133,34 +225,35 @@ def serve(
 @cli.command()
 def lookup(
     key: Annotated[str, typer.Argument(help="A slug, headword or alias, in any script.")],
-    script: Annotated[str, typer.Option(help="hans, hant, tw or hk.")] = "hans",
+    script: Annotated[Script, typer.Option(help="Script of the Chinese fields.")] = Script.hans,
+    as_json: JsonOption = False,
 ) -> None:
     """Print one term."""
-    from app.core.script import Script
     from app.terms.glossary import present
 
     glossary = _load_glossary()
     record = glossary.resolve(key)
     if record is None:
-        console.print(f"no term has the slug, headword or alias {key!r}")
-        raise typer.Exit(1)
-    term = present(record, Script(script))
-    table = Table(show_header=False, box=None)
-    table.add_row("slug", term.slug)
-    table.add_row("hans / hant", f"{term.hans} / {term.hant}")
-    table.add_row("pinyin", term.pinyin)
-    table.add_row("en", term.en)
+        raise CliError(f"no term has the slug, headword or alias {key!r}")
+    term = present(record, script)
+    if as_json:
+        _print_json(term.model_dump(mode="json"))
+        return
+    rows = [
+        ("slug", term.slug),
+        ("hans / hant", f"{term.hans} / {term.hant}"),
+        ("pinyin", term.pinyin),
+        ("en", term.en),
+    ]
     if term.en_alternatives:
-        table.add_row("also", "; ".join(term.en_alternatives))
+        rows.append(("also", "; ".join(term.en_alternatives)))
     if term.en_avoid:
-        table.add_row("avoid", "; ".join(term.en_avoid))
-    table.add_row("definition", term.definition.zh)
-    table.add_row("", term.definition.en)
-    for i, c in enumerate(term.components, 1):
-        table.add_row(f"  {i}", f"{c.hans} — {c.en}")
+        rows.append(("avoid", "; ".join(term.en_avoid)))
+    rows += [("definition", term.definition.zh), ("definition (en)", term.definition.en)]
+    rows += [(f"  {i}", f"{c.hans} — {c.en}") for i, c in enumerate(term.components, 1)]
     if term.note:
-        table.add_row("note", term.note)
-    console.print(table)
+        rows.append(("note", term.note))
+    _rows(rows)
 
 
 @keys_cli.command("create")
@@ -172,13 +265,13 @@ def keys_create(
     from sqlalchemy.orm import Session
 
     from app.auth import Scope, create_key
-    from app.db import make_engine, writer
+    from app.db import writer
 
     try:
         chosen = Scope(scope)
     except ValueError as exc:
         raise typer.BadParameter("scope must be editor or admin") from exc
-    engine = make_engine(get_settings().database_url)
+    engine = _engine()
     try:
         with Session(writer(engine), expire_on_commit=False) as session, session.begin():
             row, key = create_key(session, name=name, scope=chosen)
@@ -189,19 +282,33 @@ def keys_create(
 
 
 @keys_cli.command("list")
-def keys_list() -> None:
+def keys_list(as_json: JsonOption = False) -> None:
     """List keys (never the keys themselves)."""
     from sqlalchemy.orm import Session
 
     from app.auth import list_keys
-    from app.db import make_engine
 
-    engine = make_engine(get_settings().database_url)
+    engine = _engine()
     try:
         with Session(engine) as session:
             rows = list_keys(session)
     finally:
         engine.dispose()
+    if as_json:
+        _print_json(
+            [
+                {
+                    "id": row.id,
+                    "name": row.name,
+                    "scope": row.scope,
+                    "prefix": row.prefix,
+                    "created_at": row.created_at.isoformat(),
+                    "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+                }
+                for row in rows
+            ]
+        )
+        return
     table = Table("id", "name", "scope", "prefix", "created", "revoked")
     for row in rows:
         table.add_row(
@@ -216,17 +323,16 @@ def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id (see `g
     from sqlalchemy.orm import Session
 
     from app.auth import revoke_key
-    from app.db import make_engine, writer
+    from app.db import writer
 
-    engine = make_engine(get_settings().database_url)
+    engine = _engine()
     try:
         with Session(writer(engine)) as session, session.begin():
             revoked = revoke_key(session, key_id)
     finally:
         engine.dispose()
     if not revoked:
-        console.print(f"no live key has the id {key_id}")
-        raise typer.Exit(1)
+        raise CliError(f"no live key has the id {key_id}")
     console.print(f"key {key_id} revoked")
 
 
@@ -276,7 +382,6 @@ def import_file(
     """Create and update concepts from a file, all or nothing; lists every rejected entry with its position."""
     from rich.progress import Progress
 
-    from app.db import make_engine
     from app.errors import GlossaryError
     from app.exchange import service
     from app.exchange.formats import ImportFormat
@@ -287,8 +392,10 @@ def import_file(
         chosen = ImportFormat(fmt or extensions.get(file.suffix.lower(), ""))
     except ValueError as exc:
         raise typer.BadParameter("give --format tbx, tbx2, csv or json") from exc
+    if not file.is_file():
+        raise CliError(f"no file {file}")
     data = file.read_bytes()
-    engine = make_engine(get_settings().database_url)
+    engine = _engine()
     try:
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task(f"reading {file.name}", total=None)
@@ -321,4 +428,4 @@ def import_file(
 
 
 if __name__ == "__main__":
-    cli()
+    main()
