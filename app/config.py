@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int | None = Field(
         default=None, ge=1, description="Requests a minute per client address and per API key; unset: no limit."
     )
+    cors_origins: str = Field(
+        default="",
+        description="Comma-separated origins (https://cat.example.com) whose browser pages may call the API; "
+        "none by default; * for any.",
+    )
+    gzip_min_bytes: int = Field(default=1024, ge=0, description="Answers at least this large are gzipped on request.")
+    body_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a request's body may take to arrive after its headers (408 after)."
+    )
     seeds_dir: Path = Field(
         default_factory=lambda: _data_dir("seeds"),
         description="The seed glossary; by default the checkout's seeds/, else the copy the package carries.",
@@ -53,6 +62,10 @@ class Settings(BaseSettings):
         description="Alembic's scripts; by default the checkout's migrations/, else the copy the package carries.",
     )
     sources_dir: Path = PROJECT_DIR.parent / "shared" / "sources"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
 
 @cache

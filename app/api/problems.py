@@ -10,13 +10,21 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_MEDIA_TYPE, GlossaryError, PayloadTooLargeError, Problem
 
 log = logging.getLogger("app.errors")
 
-_TITLES = {404: "Not found", 405: "Method not allowed", 406: "Not acceptable", 413: "Payload too large"}
+_TITLES = {
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    408: "Request timeout",
+    413: "Payload too large",
+}
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 class ProblemResponse(JSONResponse):
@@ -49,6 +57,20 @@ def _unreadable_body(cause: BaseException | None) -> str | None:
     return None
 
 
+def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """The methods some route answers at the scope's path. Asked of each route through Starlette's public
+    `matches`, which nested routers answer too (FastAPI 0.165 keeps included routers as branches, not flat
+    routes with a `path_regex`). HEAD wherever GET (the middleware answers it)."""
+    allowed = []
+    for method in _METHODS:
+        probe = {**scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in app.router.routes):
+            allowed.append(method)
+    if "GET" in allowed:
+        allowed.insert(1, "HEAD")
+    return allowed
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(GlossaryError)
     async def glossary_error(_request: Request, exc: GlossaryError) -> ProblemResponse:
@@ -72,13 +94,7 @@ def install(app: FastAPI) -> None:
             )
         headers = dict(exc.headers or {})
         if exc.status_code == 405:  # name every method the path answers, not just those of the first route
-            allowed = {
-                method
-                for route in _request.app.router.routes
-                if (regex := getattr(route, "path_regex", None)) is not None and regex.match(_request.url.path)
-                for method in getattr(route, "methods", None) or ()
-            }
-            headers["Allow"] = ", ".join(sorted(allowed))
+            headers["Allow"] = ", ".join(allowed_methods(_request.app, _request.scope))
         title = _TITLES.get(exc.status_code, "HTTP error")
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
         problem = Problem(type="about:blank", title=title, status=exc.status_code, detail=detail)

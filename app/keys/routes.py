@@ -19,6 +19,7 @@ _ERRORS = (UnauthorizedError, ForbiddenError, InvalidInputError)
 
 
 class KeyRequest(BaseModel):
+    model_config = {"extra": "forbid"}  # a misspelt field is a 422 naming it, not ignored
     name: Line = Field(max_length=100, examples=["translation-desk"])
     scope: Scope = Scope.editor
 
