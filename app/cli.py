@@ -195,12 +195,47 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            envvar="FORWARDED_ALLOW_IPS",
+            help="Addresses of the reverse proxies whose X-Forwarded-For/-Proto to believe (comma-separated, or *). "
+            "Unset: none, so a client cannot pick the address the rate limit counts.",
+        ),
+    ] = None,
+    limit_concurrency: Annotated[
+        int | None,
+        typer.Option(envvar="LIMIT_CONCURRENCY", min=1, help="Connections at once per worker; 503 beyond."),
+    ] = None,
+    timeout_keep_alive: Annotated[
+        int, typer.Option(envvar="TIMEOUT_KEEP_ALIVE", min=1, help="Seconds an idle keep-alive connection stays.")
+    ] = 5,
+    header_timeout: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="Seconds a request's head may take to arrive (408 after); HEADER_TIMEOUT, 10."),
+    ] = None,
+    body_timeout: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="Seconds a request's body may take after its head (408 after); BODY_TIMEOUT, 30."),
+    ] = None,
+    max_header_bytes: Annotated[
+        int,
+        typer.Option(envvar="MAX_HEADER_BYTES", min=1024, help="Largest request head (line and headers); 400 above."),
+    ] = 16384,
 ) -> None:
-    """Serve the HTTP API with uvicorn."""
+    """Serve the HTTP API with uvicorn (its h11 parser, with bounded heads and deadlines for slow clients)."""
     import copy
+    import os
 
     import uvicorn
 
+    _engine().dispose()  # a plain "not migrated" here rather than a traceback from every worker
+    # The workers build their settings from the environment: the deadlines go there.
+    if header_timeout is not None:
+        os.environ["HEADER_TIMEOUT"] = str(header_timeout)
+    if body_timeout is not None:
+        os.environ["BODY_TIMEOUT"] = str(body_timeout)
+    get_settings.cache_clear()  # read above, before the deadlines were set
     # One JSON line per request from the app's own access log (with its request id) instead of uvicorn's.
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["formatters"]["json_line"] = {"format": "%(message)s"}
@@ -216,6 +251,12 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        http="app.serving:BoundedH11Protocol",
+        h11_max_incomplete_event_size=max_header_bytes,
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips or "",
+        limit_concurrency=limit_concurrency,
+        timeout_keep_alive=timeout_keep_alive,
         log_level="info",
         access_log=False,
         log_config=log_config,

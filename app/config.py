@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     body_timeout: float = Field(
         default=30.0, gt=0, description="Seconds a request's body may take to arrive after its headers (408 after)."
     )
+    header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a request's head (request line and headers) may take (408 after)."
+    )
     seeds_dir: Path = Field(
         default_factory=lambda: _data_dir("seeds"),
         description="The seed glossary; by default the checkout's seeds/, else the copy the package carries.",

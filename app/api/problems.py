@@ -24,6 +24,8 @@ _TITLES = {
     408: "Request timeout",
     413: "Payload too large",
 }
+# The statuses raised as Starlette HTTP exceptions (while a body is read) that have a problem type of their own.
+_TYPES = {408: "/problems/request-timeout", 413: "/problems/payload-too-large"}
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -97,7 +99,8 @@ def install(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(allowed_methods(_request.app, _request.scope))
         title = _TITLES.get(exc.status_code, "HTTP error")
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
-        problem = Problem(type="about:blank", title=title, status=exc.status_code, detail=detail)
+        kind = _TYPES.get(exc.status_code, "about:blank")
+        problem = Problem(type=kind, title=title, status=exc.status_code, detail=detail)
         return problem_response(problem, headers)
 
     @app.exception_handler(Exception)
