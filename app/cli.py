@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from app.config import get_settings
+from app.core.script import Script
 from app.documents.cli import extract_command
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from app.seeding import SeedReport
     from app.terms.glossary import Glossary
 
@@ -23,6 +28,89 @@ keys_cli = typer.Typer(help="API keys for editors and admins.", no_args_is_help=
 cli.add_typer(keys_cli, name="keys")
 console = Console()
 cli.command("extract")(extract_command)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+class CliError(Exception):
+    """A failure the user can mend, said in one line (exit status 1)."""
+
+
+def main() -> None:
+    """The `glossary` entry point: usage errors and known failures are one line on stderr, not a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        code = cli(standalone_mode=False, prog_name="glossary")
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except typer.TyperException as exc:  # typer's own click: usage errors, bad values, missing files
+        message = (exc.format_message() if hasattr(exc, "format_message") else str(exc)).replace("Value error, ", "")
+        ctx = getattr(exc, "ctx", None)
+        if message:
+            typer.echo(f"{ctx.command_path if ctx else 'glossary'}: {message}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except CliError as exc:
+        typer.echo(f"glossary: {exc}", err=True)
+        sys.exit(1)
+    except OperationalError as exc:
+        first = str(exc.orig or exc).strip().splitlines()[0]
+        typer.echo(f"glossary: the database does not answer: {first}", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _rows(rows: list[tuple[str, str]]) -> None:
+    """Label/value rows: a table on a terminal whose values fold at its width instead of being cut (rich
+    measures CJK characters as two columns), plain `label: value` lines when piped."""
+    if not console.is_terminal:
+        for label, value in rows:
+            typer.echo(f"{label}: {value}" if label else value)
+        return
+    table = Table(Column(style="bold", no_wrap=True), Column(overflow="fold"), show_header=False, box=None)
+    for label, value in rows:
+        table.add_row(label, value)
+    console.print(table)
+
+
+def _engine() -> Engine:
+    """An engine on DATABASE_URL once its schema is at the migrations' head; otherwise a one-line error, and
+    no SQLite file created as a side effect."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import make_url
+
+    from app.db import make_engine, normalise_url
+
+    url = get_settings().database_url
+    parsed = make_url(normalise_url(url))
+    not_migrated = CliError("the database is not migrated: run glossary migrate")
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        if path not in ("", ":memory:") and not path.startswith("file:") and not Path(path).is_file():
+            raise not_migrated
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except BaseException:
+        engine.dispose()
+        raise
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if current is None:
+        engine.dispose()
+        raise not_migrated
+    if current != head:
+        engine.dispose()
+        raise CliError(f"the database is at revision {current}, not {head}: run glossary migrate")
+    return engine
 
 
 def alembic_config(database_url: str | None = None):  # type: ignore[no-untyped-def]
@@ -37,11 +125,10 @@ def alembic_config(database_url: str | None = None):  # type: ignore[no-untyped-
 
 def _load_glossary() -> Glossary:
     """The glossary as the database holds it now (a snapshot without derived indexes)."""
-    from app.db import make_engine
     from app.terms.glossary import Glossary
     from app.terms.service import refresh
 
-    engine = make_engine(get_settings().database_url)
+    engine = _engine()
     glossary = Glossary()
     try:
         refresh(engine, glossary)
@@ -71,17 +158,17 @@ def seed(
 ) -> None:
     """Apply the seed glossary: new entries are created, entries the seed changed are updated unless editors
     changed them too; editors' work and deletions are kept and reported (see README, Editing)."""
-    from app.db import make_engine
     from app.errors import GlossaryError
     from app.seeding import SeedError, load
 
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
+    seeds = path or get_settings().seeds_dir
+    if not any((seeds / "terms").glob("*.yaml")):
+        raise CliError(f"no seed entries in {seeds / 'terms'} (set SEEDS_DIR or give the seeds directory)")
+    engine = _engine()
     try:
-        report = load(engine, path or settings.seeds_dir, take=take or (), keep=keep or ())
+        report = load(engine, seeds, take=take or (), keep=keep or ())
     except (SeedError, GlossaryError) as exc:
-        console.print(f"[red]{exc.detail if isinstance(exc, GlossaryError) else exc}[/red]", markup=True)
-        raise typer.Exit(1) from exc
+        raise CliError(exc.detail if isinstance(exc, GlossaryError) else str(exc)) from exc
     finally:
         engine.dispose()
     _print_seed_report(report)
@@ -113,6 +200,7 @@ def _print_seed_report(report: SeedReport) -> None:
 def seeds_check(
     path: Annotated[Path | None, typer.Argument(help="The seeds directory.")] = None,
     source: Annotated[Path | None, typer.Option(help="Directory holding the source documents.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Validate every seed entry against the schema and its source documents; list every problem."""
     from app.seeding import check
@@ -123,6 +211,9 @@ def seeds_check(
         console.print(f"[red]source directory {sources} not found[/red]")
         raise typer.Exit(2)
     report = check(path or settings.seeds_dir, sources)
+    if as_json:
+        _print_json({"entries": report.entries, "problems": [str(p) for p in report.problems]})
+        raise typer.Exit(1 if report.problems else 0)
     for problem in report.problems:
         typer.echo(str(problem))
     if report.problems:
@@ -136,12 +227,47 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            envvar="FORWARDED_ALLOW_IPS",
+            help="Addresses of the reverse proxies whose X-Forwarded-For/-Proto to believe (comma-separated, or *). "
+            "Unset: none, so a client cannot pick the address the rate limit counts.",
+        ),
+    ] = None,
+    limit_concurrency: Annotated[
+        int | None,
+        typer.Option(envvar="LIMIT_CONCURRENCY", min=1, help="Connections at once per worker; 503 beyond."),
+    ] = None,
+    timeout_keep_alive: Annotated[
+        int, typer.Option(envvar="TIMEOUT_KEEP_ALIVE", min=1, help="Seconds an idle keep-alive connection stays.")
+    ] = 5,
+    header_timeout: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="Seconds a request's head may take to arrive (408 after); HEADER_TIMEOUT, 10."),
+    ] = None,
+    body_timeout: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="Seconds a request's body may take after its head (408 after); BODY_TIMEOUT, 30."),
+    ] = None,
+    max_header_bytes: Annotated[
+        int,
+        typer.Option(envvar="MAX_HEADER_BYTES", min=1024, help="Largest request head (line and headers); 400 above."),
+    ] = 16384,
 ) -> None:
-    """Serve the HTTP API with uvicorn."""
+    """Serve the HTTP API with uvicorn (its h11 parser, with bounded heads and deadlines for slow clients)."""
     import copy
+    import os
 
     import uvicorn
 
+    _engine().dispose()  # a plain "not migrated" here rather than a traceback from every worker
+    # The workers build their settings from the environment: the deadlines go there.
+    if header_timeout is not None:
+        os.environ["HEADER_TIMEOUT"] = str(header_timeout)
+    if body_timeout is not None:
+        os.environ["BODY_TIMEOUT"] = str(body_timeout)
+    get_settings.cache_clear()  # read above, before the deadlines were set
     # One JSON line per request from the app's own access log (with its request id) instead of uvicorn's.
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["formatters"]["json_line"] = {"format": "%(message)s"}
@@ -157,6 +283,12 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        http="app.serving:BoundedH11Protocol",
+        h11_max_incomplete_event_size=max_header_bytes,
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips or "",
+        limit_concurrency=limit_concurrency,
+        timeout_keep_alive=timeout_keep_alive,
         log_level="info",
         access_log=False,
         log_config=log_config,
@@ -166,34 +298,35 @@ def serve(
 @cli.command()
 def lookup(
     key: Annotated[str, typer.Argument(help="A slug, headword or alias, in any script.")],
-    script: Annotated[str, typer.Option(help="hans, hant, tw or hk.")] = "hans",
+    script: Annotated[Script, typer.Option(help="Script of the Chinese fields.")] = Script.hans,
+    as_json: JsonOption = False,
 ) -> None:
     """Print one term."""
-    from app.core.script import Script
     from app.terms.glossary import present
 
     glossary = _load_glossary()
     record = glossary.resolve(key)
     if record is None:
-        console.print(f"no term has the slug, headword or alias {key!r}")
-        raise typer.Exit(1)
-    term = present(record, Script(script))
-    table = Table(show_header=False, box=None)
-    table.add_row("slug", term.slug)
-    table.add_row("hans / hant", f"{term.hans} / {term.hant}")
-    table.add_row("pinyin", term.pinyin)
-    table.add_row("en", term.en)
+        raise CliError(f"no term has the slug, headword or alias {key!r}")
+    term = present(record, script)
+    if as_json:
+        _print_json(term.model_dump(mode="json"))
+        return
+    rows = [
+        ("slug", term.slug),
+        ("hans / hant", f"{term.hans} / {term.hant}"),
+        ("pinyin", term.pinyin),
+        ("en", term.en),
+    ]
     if term.en_alternatives:
-        table.add_row("also", "; ".join(term.en_alternatives))
+        rows.append(("also", "; ".join(term.en_alternatives)))
     if term.en_avoid:
-        table.add_row("avoid", "; ".join(term.en_avoid))
-    table.add_row("definition", term.definition.zh)
-    table.add_row("", term.definition.en)
-    for i, c in enumerate(term.components, 1):
-        table.add_row(f"  {i}", f"{c.hans} — {c.en}")
+        rows.append(("avoid", "; ".join(term.en_avoid)))
+    rows += [("definition", term.definition.zh), ("definition (en)", term.definition.en)]
+    rows += [(f"  {i}", f"{c.hans} — {c.en}") for i, c in enumerate(term.components, 1)]
     if term.note:
-        table.add_row("note", term.note)
-    console.print(table)
+        rows.append(("note", term.note))
+    _rows(rows)
 
 
 @keys_cli.command("create")
@@ -203,13 +336,13 @@ def keys_create(
 ) -> None:
     """Create a key; it is printed once, as the last line, and only its hash is stored."""
     from app.auth import Scope, create_key
-    from app.db import make_engine, unit_of_work
+    from app.db import unit_of_work
 
     try:
         chosen = Scope(scope)
     except ValueError as exc:
         raise typer.BadParameter("scope must be editor or admin") from exc
-    engine = make_engine(get_settings().database_url)
+    engine = _engine()
     try:
         with unit_of_work(engine) as session:
             row, key = create_key(session, name=name, scope=chosen)
@@ -220,17 +353,32 @@ def keys_create(
 
 
 @keys_cli.command("list")
-def keys_list() -> None:
+def keys_list(as_json: JsonOption = False) -> None:
     """List keys (never the keys themselves)."""
     from app.auth import list_keys
-    from app.db import make_engine, read_session
+    from app.db import read_session
 
-    engine = make_engine(get_settings().database_url)
+    engine = _engine()
     try:
         with read_session(engine) as session:
             rows = list_keys(session)
     finally:
         engine.dispose()
+    if as_json:
+        _print_json(
+            [
+                {
+                    "id": row.id,
+                    "name": row.name,
+                    "scope": row.scope,
+                    "prefix": row.prefix,
+                    "created_at": row.created_at.isoformat(),
+                    "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+                }
+                for row in rows
+            ]
+        )
+        return
     table = Table("id", "name", "scope", "prefix", "created", "revoked")
     for row in rows:
         table.add_row(
@@ -243,17 +391,16 @@ def keys_list() -> None:
 def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id (see `glossary keys list`).")]) -> None:
     """Revoke a key: requests with it answer 401 from now on."""
     from app.auth import revoke_key
-    from app.db import make_engine, unit_of_work
+    from app.db import unit_of_work
 
-    engine = make_engine(get_settings().database_url)
+    engine = _engine()
     try:
         with unit_of_work(engine) as session:
             revoked = revoke_key(session, key_id)
     finally:
         engine.dispose()
     if not revoked:
-        console.print(f"no live key has the id {key_id}")
-        raise typer.Exit(1)
+        raise CliError(f"no live key has the id {key_id}")
     console.print(f"key {key_id} revoked")
 
 
@@ -303,7 +450,7 @@ def import_file(
     """Create and update concepts from a file, all or nothing; lists every rejected entry with its position."""
     from rich.progress import Progress
 
-    from app.db import make_engine, unit_of_work
+    from app.db import unit_of_work
     from app.errors import GlossaryError
     from app.exchange import service
     from app.exchange.formats import ImportFormat
@@ -314,8 +461,10 @@ def import_file(
         chosen = ImportFormat(fmt or extensions.get(file.suffix.lower(), ""))
     except ValueError as exc:
         raise typer.BadParameter("give --format tbx, tbx2, csv or json") from exc
+    if not file.is_file():
+        raise CliError(f"no file {file}")
     data = file.read_bytes()
-    engine = make_engine(get_settings().database_url)
+    engine = _engine()
     try:
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task(f"reading {file.name}", total=None)
@@ -354,4 +503,4 @@ from app.client.cli import register as _register_client_commands  # noqa: E402
 _register_client_commands(cli)
 
 if __name__ == "__main__":
-    cli()
+    main()

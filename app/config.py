@@ -9,6 +9,17 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# A built wheel carries copies of the top-level migrations/ and seeds/ here (see setup.py).
+BUNDLED_DIR = Path(__file__).resolve().parent / "_bundled"
+
+
+def _data_dir(name: str) -> Path:
+    """The checkout's folder when the package runs from one (an editable install, the tests), else the copy
+    the wheel carries."""
+    checkout = PROJECT_DIR / name
+    if (PROJECT_DIR / "pyproject.toml").is_file() and checkout.is_dir():
+        return checkout
+    return BUNDLED_DIR / name
 
 
 class Settings(BaseSettings):
@@ -33,9 +44,31 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int | None = Field(
         default=None, ge=1, description="Requests a minute per client address and per API key; unset: no limit."
     )
-    seeds_dir: Path = PROJECT_DIR / "seeds"
-    migrations_dir: Path = PROJECT_DIR / "migrations"
+    cors_origins: str = Field(
+        default="",
+        description="Comma-separated origins (https://cat.example.com) whose browser pages may call the API; "
+        "none by default; * for any.",
+    )
+    gzip_min_bytes: int = Field(default=1024, ge=0, description="Answers at least this large are gzipped on request.")
+    body_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a request's body may take to arrive after its headers (408 after)."
+    )
+    header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a request's head (request line and headers) may take (408 after)."
+    )
+    seeds_dir: Path = Field(
+        default_factory=lambda: _data_dir("seeds"),
+        description="The seed glossary; by default the checkout's seeds/, else the copy the package carries.",
+    )
+    migrations_dir: Path = Field(
+        default_factory=lambda: _data_dir("migrations"),
+        description="Alembic's scripts; by default the checkout's migrations/, else the copy the package carries.",
+    )
     sources_dir: Path = PROJECT_DIR.parent / "shared" / "sources"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
 
 @cache

@@ -9,6 +9,7 @@
      ├── ConflictError                  409    /problems/conflict
      ├── PreconditionFailedError        412    /problems/precondition-failed
      ├── PreconditionRequiredError      428    /problems/precondition-required
+     ├── RequestTimeoutError            408    /problems/request-timeout
      ├── PayloadTooLargeError           413    /problems/payload-too-large
      ├── UnsupportedMediaTypeError      415    /problems/unsupported-media-type
      ├── RateLimitedError               429    /problems/rate-limited
@@ -89,6 +90,10 @@ class GoneError(GlossaryError):
 
 class ConflictError(GlossaryError):
     status, type, title = 409, "/problems/conflict", "Conflict"
+
+
+class RequestTimeoutError(GlossaryError):
+    status, type, title = 408, "/problems/request-timeout", "Request timeout"
 
 
 class PayloadTooLargeError(GlossaryError):

@@ -7,17 +7,25 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import anyio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.annotate.routes import router as annotate_router
-from app.api import problems
+from app.api import openapi, problems
 from app.api.deps import EngineDep, GlossaryDep
 from app.api.encoding import Utf8Middleware
-from app.api.middleware import ContentTypeMiddleware, RateLimitMiddleware, RequestContextMiddleware
+from app.api.middleware import (
+    BodyDeadlineMiddleware,
+    ContentTypeMiddleware,
+    RateLimitMiddleware,
+    RequestContextMiddleware,
+    RevalidationMiddleware,
+)
 from app.config import Settings, get_settings
 from app.convert.routes import router as convert_router
 from app.core import normalize
@@ -95,16 +103,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # /docs and /redoc are the desk's, with their assets served here (app.web.docs)
         redoc_url=None,
+        generate_unique_id_function=openapi.operation_id,
+        dependencies=[Depends(openapi.reject_repeated_query)],
     )
     problems.install(app)
-    # Added innermost first: a request meets the request id, then the body limit (413 before anything
-    # parses or authenticates), then the UTF-8 check of path, query and body (422), then the content type
-    # (415), then the rate limit.
+    openapi.install(app)
+    # Added innermost first: a request meets the request id (with nosniff, Cache-Control and HEAD on every
+    # answer), CORS (preflights answered here), gzip, the 304 of an unchanged list or file, the body limit (413
+    # before anything parses or authenticates) and deadline (408), the UTF-8 check of path, query and body
+    # (422), the content type (415), the rate limit.
     if settings.rate_limit_per_minute:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(ContentTypeMiddleware)
     app.add_middleware(Utf8Middleware)
+    app.add_middleware(BodyDeadlineMiddleware, seconds=settings.body_timeout)
     app.add_middleware(problems.BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RevalidationMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=6)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "X-Glossary-Revision"],
+            max_age=600,
+        )
     app.add_middleware(RequestContextMiddleware)
     # Routes are matched in the order they are added, one by one: the text endpoints that translation
     # pipelines call in bulk come first (matching past every entry route first took about a tenth of a small

@@ -9,6 +9,7 @@ from pathlib import Path
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import allow_header_conformance
 
 from app.config import Settings
 from app.main import create_app
@@ -29,4 +30,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings(dat
 def test_every_operation_answers_as_its_openapi_document_says(case: schemathesis.Case) -> None:
     # A schema-valid request may still be refused by design: an opaque cursor this API never issued, a slug
     # that names no concept, an If-Match that is not the current ETag. Everything else is checked.
-    case.call_and_validate(headers=_EDITOR, excluded_checks=[positive_data_acceptance])
+    # /v1/terms/{key} (reads) and /v1/terms/{slug} (writes) are two templates of the same URLs: a 405 there
+    # rightly allows GET, HEAD, PATCH and DELETE, which Schemathesis counts against one template only.
+    excluded = [positive_data_acceptance]
+    if case.path in ("/v1/terms/{key}", "/v1/terms/{slug}"):
+        excluded.append(allow_header_conformance)
+    case.call_and_validate(headers=_EDITOR, excluded_checks=excluded)

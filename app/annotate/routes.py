@@ -34,6 +34,7 @@ _PASSAGE = "全面落实“四个走在前”“四个新”重大任务，推�
 
 
 class AnnotateRequest(BaseModel):
+    model_config = {"extra": "forbid"}  # a misspelt field is a 422 naming it, not ignored
     text: Text = Field(description="The text to annotate, in any Chinese script or a mix.", examples=[_PASSAGE])
 
 
@@ -81,6 +82,7 @@ for Azure Translator's dynamic dictionary with `textType=html` (text/plain)."""
 
 
 class QaRequest(BaseModel):
+    model_config = {"extra": "forbid"}  # a misspelt field is a 422 naming it, not ignored
     source: Text = Field(description="The Chinese source text.", examples=["推行“数据得地”改革，发展新质生产力。"])
     target: Text = Field(
         description="Its English translation.",

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import database_problem
@@ -19,7 +20,16 @@ from app.errors import PROBLEM_MEDIA_TYPE, GlossaryError, PayloadTooLargeError, 
 
 log = logging.getLogger("app.errors")
 
-_TITLES = {404: "Not found", 405: "Method not allowed", 406: "Not acceptable", 413: "Payload too large"}
+_TITLES = {
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    408: "Request timeout",
+    413: "Payload too large",
+}
+# The statuses raised as Starlette HTTP exceptions (while a body is read) that have a problem type of their own.
+_TYPES = {408: "/problems/request-timeout", 413: "/problems/payload-too-large"}
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 class ProblemResponse(JSONResponse):
@@ -56,6 +66,20 @@ def _unreadable_body(cause: BaseException | None) -> str | None:
     return None
 
 
+def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """The methods some route answers at the scope's path. Asked of each route through Starlette's public
+    `matches`, which nested routers answer too (FastAPI 0.165 keeps included routers as branches, not flat
+    routes with a `path_regex`). HEAD wherever GET (the middleware answers it)."""
+    allowed = []
+    for method in _METHODS:
+        probe = {**scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in app.router.routes):
+            allowed.append(method)
+    if "GET" in allowed:
+        allowed.insert(1, "HEAD")
+    return allowed
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(GlossaryError)
     async def glossary_error(_request: Request, exc: GlossaryError) -> ProblemResponse:
@@ -79,16 +103,11 @@ def install(app: FastAPI) -> None:
             )
         headers = dict(exc.headers or {})
         if exc.status_code == 405:  # name every method the path answers, not just those of the first route
-            allowed = {
-                method
-                for route in _request.app.router.routes
-                if (regex := getattr(route, "path_regex", None)) is not None and regex.match(_request.url.path)
-                for method in getattr(route, "methods", None) or ()
-            }
-            headers["Allow"] = ", ".join(sorted(allowed))
+            headers["Allow"] = ", ".join(allowed_methods(_request.app, _request.scope))
         title = _TITLES.get(exc.status_code, "HTTP error")
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
-        problem = Problem(type="about:blank", title=title, status=exc.status_code, detail=detail)
+        kind = _TYPES.get(exc.status_code, "about:blank")
+        problem = Problem(type=kind, title=title, status=exc.status_code, detail=detail)
         return problem_response(problem, headers)
 
     @app.exception_handler(SQLAlchemyError)

@@ -21,6 +21,7 @@ router = APIRouter(prefix="/v1", tags=["convert"])
 
 
 class ConvertRequest(BaseModel):
+    model_config = {"extra": "forbid"}  # a misspelt field is a 422 naming it, not ignored
     text: Text = Field(examples=["全面落实“四个走在前”“四个新”重大任务，推行“数据得地”改革举措。"])
     config: str = Field(
         default="s2t", examples=["s2twp"], description="Any OpenCC config: s2t, s2tw, s2twp, s2hk, t2s, tw2sp, hk2s …"

@@ -42,6 +42,7 @@ class TermPage(BaseModel):
 
 
 class LookupRequest(BaseModel):
+    model_config = {"extra": "forbid"}  # a misspelt field is a 422 naming it, not ignored
     keys: list[Annotated[Text, Field(max_length=200)]] = Field(
         description="Slugs, headwords or aliases (any script); at most MAX_LOOKUP_KEYS (1000 unless configured).",
         examples=[_EXAMPLE_KEYS],
