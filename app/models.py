@@ -50,6 +50,7 @@ class Concept(SQLModel, table=True):
     en_origin: str | None = Field(default=None, sa_column=Column(Text))
     definition_basis: str = Field(default="editorial", max_length=16)
     note: str | None = Field(default=None, sa_column=Column(Text))
+    status: str = Field(default="approved", sa_column=Column(String(10), nullable=False, server_default="approved"))
     # The hash of the entry the seed last applied to this concept (`app.seeding`); NULL if it never did.
     seed_hash: str | None = Field(default=None, sa_column=Column(String(64)))
     version: int = 1
@@ -105,6 +106,20 @@ class LookupKey(SQLModel, table=True):
     concept_id: int = Field(
         sa_column=Column(Integer, ForeignKey("concept.id", ondelete="CASCADE"), nullable=False, index=True)
     )
+
+
+class Document(SQLModel, table=True):
+    """A source document: a report whose quotes the glossary cites, with its full text (quotes are checked
+    verbatim against it)."""
+
+    id: str = Field(sa_column=Column(String(80), primary_key=True))
+    title: str = Field(sa_column=Column(Text, unique=True, nullable=False))
+    title_en: str = Field(sa_column=Column(Text, nullable=False))
+    date: dt.date | None = None
+    place: str | None = Field(default=None, sa_column=Column(Text))
+    kind: str = Field(max_length=40)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class GlossaryState(SQLModel, table=True):

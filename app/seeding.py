@@ -38,6 +38,8 @@ from sqlalchemy.orm import Session
 
 from app.core.pinyin import pinyin_problems
 from app.db import unit_of_work
+from app.documents import service as documents_service
+from app.documents.service import DocumentIn
 from app.errors import GlossaryError
 from app.terms import repository, writes
 from app.terms.schemas import TermFields, TermRecord
@@ -119,7 +121,17 @@ def stated_count(hans: str) -> int | None:
 
 
 def load_documents(seeds_dir: Path) -> list[dict[str, Any]]:
-    return list(yaml.safe_load((seeds_dir / "documents.yaml").read_text(encoding="utf-8")) or [])
+    path = seeds_dir / "documents.yaml"
+    return list(yaml.safe_load(path.read_text(encoding="utf-8")) or []) if path.is_file() else []
+
+
+def _documents_to_apply(seeds_dir: Path) -> list[DocumentIn]:
+    """The seed's documents with their texts (seeds/documents/), as the database stores them."""
+    out = []
+    for doc in load_documents(seeds_dir):
+        fields = {k: v for k, v in doc.items() if k != "file"}
+        out.append(DocumentIn(**fields, text=(seeds_dir / "documents" / doc["file"]).read_text(encoding="utf-8")))
+    return out
 
 
 def check(seeds_dir: Path, sources_dir: Path | None) -> Report:
@@ -127,13 +139,18 @@ def check(seeds_dir: Path, sources_dir: Path | None) -> Report:
     entries, report = read_entries(seeds_dir)
     documents = {d["title"]: d for d in load_documents(seeds_dir)}
     texts: dict[str, str] = {}
-    if sources_dir is not None:
-        for title, doc in documents.items():
-            path = sources_dir / doc["file"]
-            if path.is_file():
-                texts[title] = path.read_text(encoding="utf-8")
-            else:
-                report.add("documents.yaml", title, f"source file {path} not found")
+    for title, doc in documents.items():
+        path = seeds_dir / "documents" / doc["file"]
+        if not path.is_file():
+            report.add("documents.yaml", title, f"the text {path} is missing")
+            continue
+        texts[title] = path.read_text(encoding="utf-8")
+        if sources_dir is not None:
+            original = sources_dir / doc["file"]
+            if not original.is_file():
+                report.add("documents.yaml", title, f"source file {original} not found")
+            elif original.read_text(encoding="utf-8") != texts[title]:
+                report.add("documents.yaml", title, f"{path} differs from its source {original}")
     valid = [e for e in entries if e.fields is not None]
     slugs = Counter(e.fields.slug for e in valid if e.fields)
     owners: dict[str, set[str]] = defaultdict(set)
@@ -212,8 +229,11 @@ def load(engine: Engine, seeds_dir: Path, *, take: Iterable[str] = (), keep: Ite
         raise SeedError(f"--take/--keep name no entry of the seed: {', '.join(unknown)}")
     if take & keep:
         raise SeedError(f"both --take and --keep name {', '.join(sorted(take & keep))}")
+    documents = _documents_to_apply(seeds_dir)
     with unit_of_work(engine) as session:
         writes.lock_glossary(session)  # no other writer moves under the comparisons below
+        for document in documents:  # before the terms: their quotes are checked against the texts
+            documents_service.upsert(session, document)
         return _apply(session, entries, take, keep)
 
 

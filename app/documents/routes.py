@@ -9,14 +9,32 @@ the event loop, as annotate does.
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.annotate.index import TermAnnotator
 from app.annotate.routes import check_size, json_response, off_loop_if_long
-from app.api.deps import GlossaryDep, SettingsDep
+from app.api.deps import EngineDep, GlossaryDep, SettingsDep, WriteSessionDep
+from app.auth import EditorDep
+from app.db import read_session
+from app.documents import service
+from app.documents.drafting import draft_entries
 from app.documents.extraction import extract
-from app.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError, responses
-from app.terms.schemas import Kind, Text
+from app.errors import (
+    ConflictError,
+    ForbiddenError,
+    GlossaryError,
+    InvalidInputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    UnauthorizedError,
+    UnavailableError,
+    UnsupportedMediaTypeError,
+    responses,
+)
+from app.terms import writes
+from app.terms.editing import actor_of
+from app.terms.schemas import Kind, Slug, Text
 
 router = APIRouter(prefix="/v1")
 
@@ -72,3 +90,83 @@ async def extract_candidates(request: ExtractRequest, glossary: GlossaryDep, set
 def _extract(annotator: TermAnnotator, text: str) -> Response:
     known = [(start, end, pattern.slug) for start, end, pattern in annotator.scan(text).scan.spans()]
     return json_response({"candidates": [c.as_dict() for c in extract(text, known)]})
+
+
+# --- Documents and drafts ------------------------------------------------------------------------------------
+
+
+class DocumentPage(BaseModel):
+    items: list[service.DocumentOut]
+
+
+class DraftsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    min_score: float = Field(default=0.6, ge=0, le=1, description="Draft only candidates scoring at least this.")
+
+
+_WRITE = (UnauthorizedError, ForbiddenError, InvalidInputError, ConflictError, UnavailableError)
+
+
+@router.get("/documents", response_model=DocumentPage, tags=["documents"])
+def list_documents(engine: EngineDep, glossary: GlossaryDep) -> DocumentPage:
+    """The source documents the glossary holds, oldest first, each with how many live terms cite it."""
+    with read_session(engine) as session:
+        rows = service.all_documents(session)
+    counts = service.term_counts(glossary.records())
+    return DocumentPage(items=[service.present(row, counts[row.title]) for row in rows])
+
+
+@router.get("/documents/{document_id}", response_model=service.DocumentOut, tags=["documents"],
+            responses=responses(NotFoundError))  # fmt: skip
+def get_document(document_id: Slug, engine: EngineDep, glossary: GlossaryDep) -> service.DocumentOut:
+    """One document (its text is at …/text)."""
+    with read_session(engine) as session:
+        row = service.get(session, document_id)
+    return service.present(row, service.term_counts(glossary.records())[row.title])
+
+
+@router.get("/documents/{document_id}/text", response_class=PlainTextResponse, tags=["documents"],
+            responses=responses(NotFoundError))  # fmt: skip
+def document_text(document_id: Slug, engine: EngineDep) -> PlainTextResponse:
+    """The document's full text, verbatim, as the quotes are checked against it."""
+    with read_session(engine) as session:
+        return PlainTextResponse(service.get(session, document_id).text)
+
+
+@router.post("/documents", status_code=201, response_model=service.DocumentOut, tags=["documents"],
+             responses=responses(*_WRITE))  # fmt: skip
+def register_document(
+    document: service.DocumentIn, _caller: EditorDep, session: WriteSessionDep
+) -> service.DocumentOut:
+    """Register a document (editor key): quotes citing its title are checked verbatim against its text."""
+    return service.present(service.register(session, document), 0)
+
+
+@router.post("/documents/{document_id}/drafts", response_model=service.DraftOutcome, tags=["documents"],
+             responses=responses(*_WRITE, NotFoundError))  # fmt: skip
+def create_drafts(
+    document_id: Slug, request: DraftsRequest, caller: EditorDep, session: WriteSessionDep, glossary: GlossaryDep
+) -> service.DraftOutcome:
+    """Turn the document's candidate coinages the glossary lacks into draft entries (editor key): slug and
+    pinyin derived, the footnote as definition where there is one, the sentence as the source quote, English
+    left for the editor. Drafts are listed by `GET /v1/terms?status=draft`, then approved or rejected."""
+    row = service.get(session, document_id)
+    annotator = glossary.index(TermAnnotator)
+    known = [(start, end, pattern.slug) for start, end, pattern in annotator.scan(row.text).scan.spans()]
+    candidates = extract(row.text, known)
+    date = row.date.isoformat() if row.date else None
+    fields, skipped = service.drafts_from(draft_entries(candidates, document=row.title, date=date,
+                                                         min_score=request.min_score))  # fmt: skip
+    created: list[str] = []
+    for entry in fields:
+        if glossary.resolve(entry.slug) is not None or glossary.is_gone(entry.slug):
+            skipped.append({"surface": entry.hans, "reason": f"the slug {entry.slug!r} is taken"})
+            continue
+        try:
+            with session.begin_nested():
+                writes.save(session, entry, actor=actor_of(caller), must_be_new=True, action="draft")
+        except GlossaryError as exc:
+            skipped.append({"surface": entry.hans, "reason": exc.detail})
+            continue
+        created.append(entry.slug)
+    return service.DraftOutcome(created=created, skipped=skipped)

@@ -5,26 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.terms.schemas import Kind
+from app.terms.schemas import Kind, Status
 from app.terms.stored import StoredTerm
 
 
 @dataclass(frozen=True, slots=True)
 class ExportFilter:
-    """The concepts of an export; a field left None does not filter.
-
-    Coming with the issue that brings more reports and draft entries: `document` (only the concepts a given
-    source document names) and `status` (approved by default, drafts on request). Each becomes a field here
-    and a clause in `admits`, and a query parameter of `GET /v1/export`; the formats need no change.
-    """
+    """The concepts of an export; a field left None does not filter. Drafts are left out unless asked for
+    (`status` draft, or None for every status); `document` is a title: only the concepts citing it."""
 
     kind: Kind | None = None
+    status: Status | None = Status.approved
+    document: str | None = None
 
     def admits(self, record: StoredTerm) -> bool:
-        return self.kind is None or record.kind == self.kind
+        return (
+            (self.kind is None or record.kind == self.kind)
+            and (self.status is None or record.status == self.status)
+            and (self.document is None or self.document in record.documents())
+        )
 
     def apply(self, records: Iterable[StoredTerm]) -> list[StoredTerm]:
         """The admitted records, in their order."""
-        if self.kind is None:
-            return list(records)
         return [r for r in records if self.admits(r)]

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import EngineDep, GlossaryDep, ScriptDep, WriteSessionDep
 from app.auth import EditorDep
 from app.core.script import Script
+from app.documents.deps import DocumentTitleDep
 from app.errors import (
     ConflictError,
     ForbiddenError,
@@ -27,7 +28,7 @@ from app.exchange.filters import ExportFilter
 from app.exchange.formats import FILE_TYPES, ExportFormat, ImportFormat, chunked
 from app.exchange.plan import ImportPlan, Outcome
 from app.terms.editing import actor_of
-from app.terms.schemas import Kind
+from app.terms.schemas import Kind, Status, StatusFilter
 
 router = APIRouter(prefix="/v1", tags=["files"])
 
@@ -71,9 +72,14 @@ def export_glossary(
         bool, Query(description="csv only: start with a UTF-8 byte-order mark, so that Excel reads UTF-8.")
     ] = False,
     kind: Annotated[Kind | None, Query(description="Only the concepts of this kind.")] = None,
+    status: Annotated[
+        StatusFilter, Query(description="approved (the default), draft or all: drafts only when asked for.")
+    ] = StatusFilter.approved,
+    title: DocumentTitleDep = None,
 ) -> StreamingResponse:
     """The glossary as a file that translation tools import, streamed in bounded memory."""
-    records = ExportFilter(kind=kind).apply(service.export_order(glossary))
+    chosen = None if status is StatusFilter.all else Status(status)
+    records = ExportFilter(kind=kind, status=chosen, document=title).apply(service.export_order(glossary))
     file_type = FILE_TYPES[fmt]
     name = "policy-glossary" + ("" if script is Script.hans else f"-{script.value}")
     name += (

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import Caller
 from app.errors import (
+    ConflictError,
     GoneError,
     InvalidInputError,
     NotFoundError,
@@ -24,7 +25,7 @@ from app.errors import (
     PreconditionRequiredError,
 )
 from app.terms import repository, writes
-from app.terms.schemas import TermFields, TermRecord
+from app.terms.schemas import Status, TermFields, TermRecord
 
 # The ETags of every representation of a record (`Glossary.etags`).
 Etags = Callable[[TermRecord], set[str]]
@@ -113,6 +114,28 @@ def restore(
         action="restore",
     )
     return record
+
+
+def approve(session: Session, etags: Etags, slug: str, if_match: str | None, caller: Caller) -> TermRecord:
+    """A draft becomes an approved term (422 if it still lacks its English or definitions)."""
+    current = _current(session, slug)
+    _check_if_match(etags, current, if_match)
+    if current.status == Status.approved:
+        raise ConflictError(f"the concept {slug!r} is approved already")
+    fields = validated({**current.content(), "status": str(Status.approved)})
+    record, _changed = writes.save(
+        session, fields, actor=actor_of(caller), expected_version=current.version, action="approve"
+    )
+    return record
+
+
+def reject(session: Session, etags: Etags, slug: str, if_match: str | None, caller: Caller) -> None:
+    """A draft leaves the glossary, recorded as rejected (its history stays; restore brings it back)."""
+    current = _current(session, slug)
+    _check_if_match(etags, current, if_match)
+    if current.status == Status.approved:
+        raise ConflictError(f"the concept {slug!r} is approved, not a draft: delete it instead")
+    writes.soft_delete(session, slug, expected_version=current.version, actor=actor_of(caller), action="reject")
 
 
 def validated(data: dict[str, Any]) -> TermFields:

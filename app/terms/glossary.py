@@ -18,7 +18,7 @@ from typing import Protocol, TypeVar
 from app.core.memory import paused_gc, release_free_memory
 from app.core.normalize import fold
 from app.core.script import HEADWORD_CONFIG, Script, convert, to_script
-from app.terms.schemas import Component, Definition, Source, TermOut, TermRecord
+from app.terms.schemas import Component, Definition, Source, Status, TermOut, TermRecord
 from app.terms.stored import StoredTerm, prepare
 
 _T = TypeVar("_T")
@@ -86,6 +86,7 @@ def present(record: TermRecord | StoredTerm, script: Script) -> TermOut:
             for s in record.sources
         ],
         note=zh(record.note) if record.note else record.note,
+        status=record.status,
         version=record.version,
         updated_at=record.updated_at,
     )
@@ -173,11 +174,15 @@ class Glossary:
             if self._loaded:
                 self._order = order
                 if fresh or deleted:
+                    # Drafts take no part in the derived indexes (search, term matching): one that was approved
+                    # leaves them as a deleted concept does.
+                    approved = [r for r in fresh if r.status == Status.approved]
+                    drafts = [r.slug for r in fresh if r.status != Status.approved]
                     for index in self.indexes:
-                        index.update(fresh, deleted)
+                        index.update(approved, [*deleted, *drafts])
             else:
                 self._order = sorted(_sort_key(r) for r in self._by_slug.values())
-                records = list(self._by_slug.values())
+                records = [r for r in self._by_slug.values() if r.status == Status.approved]
                 release_free_memory()  # what computing the keys of a large glossary freed
                 for index in self.indexes:
                     index.reset(records)
@@ -207,16 +212,30 @@ class Glossary:
         return {self.rendered(record, script)[1] for script in Script}
 
     def page(
-        self, *, kind: str | None, footnoted: bool | None, limit: int, cursor: str | None
+        self,
+        *,
+        kind: str | None,
+        footnoted: bool | None,
+        limit: int,
+        cursor: str | None,
+        status: str | None = Status.approved,
+        document: str | None = None,
     ) -> tuple[list[StoredTerm], str | None, int]:
-        """One page of the concepts in order (footnoted first, by footnote number, then by slug)."""
+        """One page of the concepts in order (footnoted first, by footnote number, then by slug); `status` None
+        lists every status, `document` (a title) only the concepts that cite it."""
         order = self._order
         start = bisect.bisect_right(order, decode_cursor(cursor)) if cursor else 0
 
         def wanted(r: StoredTerm) -> bool:
-            return (kind is None or r.kind == kind) and (footnoted is None or (r.footnote is not None) == footnoted)
+            return (
+                (kind is None or r.kind == kind)
+                and (footnoted is None or (r.footnote is not None) == footnoted)
+                and (status is None or r.status == status)
+                and (document is None or document in r.documents())
+            )
 
-        total = sum(1 for r in self._by_slug.values() if wanted(r)) if (kind or footnoted is not None) else len(order)
+        filtered = kind or footnoted is not None or document is not None or status is not None
+        total = sum(1 for r in self._by_slug.values() if wanted(r)) if filtered else len(order)
         items: list[StoredTerm] = []
         next_cursor = None
         for i in range(start, len(order)):

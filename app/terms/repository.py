@@ -17,7 +17,7 @@ from app import models
 from app.core.memory import paused_gc
 from app.errors import PreconditionFailedError
 from app.terms import rows, stored
-from app.terms.schemas import Kind, TermRecord
+from app.terms.schemas import Kind, Status, TermRecord
 from app.terms.stored import StoredTerm
 
 _CHUNK = 500
@@ -86,6 +86,7 @@ _CONCEPT_COLUMNS = (
     models.Concept.footnote,
     models.Concept.note,
     models.Concept.version,
+    models.Concept.status,
     # Timestamps and dates as the driver gives them: SQLAlchemy's parsing of SQLite's text into datetime objects
     # is a third of a large load, and `stored.micros` reads the text (or PostgreSQL's datetimes) directly.
     type_coerce(models.Concept.created_at, String),
@@ -106,6 +107,7 @@ _CHILD_COLUMNS: dict[type, tuple[Any, ...]] = {
 _CONCEPT_NAMES = [c.key for c in _CONCEPT_COLUMNS[:-2]] + ["created_at", "updated_at"]
 _LOAD_CHUNK = 5000  # concepts whose child rows are read together in a full load
 _KINDS = {str(k): k for k in Kind}
+_STATUSES = {str(s): s for s in Status}
 
 
 def _children(session: Session, table: type, ids: Sequence[int], everything: bool) -> dict[int, list[tuple[Any, ...]]]:
@@ -161,7 +163,7 @@ def _records(session: Session, chunk: Sequence[Sequence[Any]], everything: bool,
     sources = _children(session, models.Source, ids, everything)
     relations = _children(session, models.Relation, ids, everything)
     slug_of = slugs() if relations else {}
-    for cid, slug, hant, pinyin, en_origin, basis, kind, footnote, note, version, created, updated in chunk:
+    for cid, slug, hant, pinyin, en_origin, basis, kind, footnote, note, version, status, created, updated in chunk:
         hans, aliases, en, alternatives, avoid = rows.split_terms(terms.get(cid, ()))  # type: ignore[arg-type]
         zh, en_definition = rows.split_definitions(definitions.get(cid, ()))  # type: ignore[arg-type]
         records.append(
@@ -177,6 +179,7 @@ def _records(session: Session, chunk: Sequence[Sequence[Any]], everything: bool,
                 kind=_KINDS[kind],
                 footnote=footnote,
                 version=version,
+                status=_STATUSES[status],
                 packed=(
                     zh,
                     en_definition,

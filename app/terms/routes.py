@@ -13,6 +13,7 @@ from app.api.deps import EngineDep, GlossaryDep, KeyDep, ScriptDep, SettingsDep,
 from app.auth import EditorDep, OptionalCallerDep
 from app.core.script import Script
 from app.db import read_session
+from app.documents.deps import DocumentTitleDep
 from app.errors import (
     ConflictError,
     ForbiddenError,
@@ -28,7 +29,7 @@ from app.errors import (
 from app.terms import editing, history, repository
 from app.terms.glossary import BadCursorError, present
 from app.terms.history import HistoryPage
-from app.terms.schemas import Kind, Slug, TermFields, TermOut, TermRecord, Text
+from app.terms.schemas import Kind, Slug, StatusFilter, TermFields, TermOut, TermRecord, Text
 
 router = APIRouter(prefix="/v1", tags=["terms"])
 
@@ -60,11 +61,22 @@ def list_terms(
     footnoted: Annotated[bool | None, Query(description="true: only the terms the source footnotes.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[
+        StatusFilter, Query(description="approved (the default), draft (the review queue) or all.")
+    ] = StatusFilter.approved,
+    title: DocumentTitleDep = None,
     script: ScriptDep = Script.hans,
 ) -> TermPage:
     """The glossary in a stable order: footnoted terms first by footnote number, then the rest by slug."""
     try:
-        records, next_cursor, total = glossary.page(kind=kind, footnoted=footnoted, limit=limit, cursor=cursor)
+        records, next_cursor, total = glossary.page(
+            kind=kind,
+            footnoted=footnoted,
+            limit=limit,
+            cursor=cursor,
+            status=None if status is StatusFilter.all else str(status),
+            document=title,
+        )
     except BadCursorError as exc:
         raise InvalidInputError(f"cursor: {exc}") from exc
     return TermPage(items=[present(r, script) for r in records], next_cursor=next_cursor, total=total)
@@ -181,6 +193,36 @@ def delete_term(
 ) -> Response:
     """Delete a concept: it answers 410 afterwards and stays in its history. Needs `If-Match`."""
     editing.delete(session, glossary.etags, slug, if_match, caller)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/terms/{slug}/approve",
+    response_model=TermOut,
+    responses=responses(
+        *_WRITE_ERRORS, NotFoundError, GoneError, ConflictError, PreconditionFailedError, PreconditionRequiredError
+    ),
+)
+def approve_term(
+    slug: Slug, caller: EditorDep, session: WriteSessionDep, glossary: GlossaryDep, if_match: str | None = _IF_MATCH
+) -> Response:
+    """Approve a draft (editor key; `If-Match`): it takes part in annotate, qa, convert, search and exports from
+    now on. 422 while it lacks its English rendering or definitions; 409 if it is approved already."""
+    return _written(glossary, editing.approve(session, glossary.etags, slug, if_match, caller), 200)
+
+
+@router.post(
+    "/terms/{slug}/reject",
+    status_code=204,
+    responses=responses(
+        *_WRITE_ERRORS, NotFoundError, GoneError, ConflictError, PreconditionFailedError, PreconditionRequiredError
+    ),
+)
+def reject_term(
+    slug: Slug, caller: EditorDep, session: WriteSessionDep, glossary: GlossaryDep, if_match: str | None = _IF_MATCH
+) -> Response:
+    """Reject a draft (editor key; `If-Match`): it leaves the glossary, recorded as rejected in its history."""
+    editing.reject(session, glossary.etags, slug, if_match, caller)
     return Response(status_code=204)
 
 

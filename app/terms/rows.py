@@ -33,6 +33,7 @@ def concept_values(fields: TermFields) -> dict[str, Any]:
         "en_origin": fields.en_origin,
         "definition_basis": str(fields.definition.basis),
         "note": fields.note,
+        "status": str(fields.status),
     }
 
 

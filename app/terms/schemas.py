@@ -23,6 +23,7 @@ from pydantic import (
 
 from app.core.forms import lookup_keys
 from app.core.normalize import fold, form_problem
+from app.core.pinyin import slug_from_pinyin, suggest
 from app.core.script import Script, to_script
 
 # What no text the service takes may hold: NUL and the other C0 controls but tab and line breaks, DEL, lone
@@ -102,6 +103,16 @@ KeyName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), _CLEAN, _STORED, _ONE_LINE
 ]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), _CLEAN, _STORED]
+# A draft's English may still be empty (the drafts call leaves it for the editor); an approved term's may not.
+DraftRendering = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=500),
+    _CLEAN,
+    _STORED,
+    _ONE_LINE,
+    AfterValidator(_no_formula),
+]
+DraftText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000), _CLEAN, _STORED]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 
 
@@ -115,6 +126,19 @@ class Kind(enum.StrEnum):
     place = "place"
 
 
+class Status(enum.StrEnum):
+    approved = "approved"
+    draft = "draft"  # awaiting review: no part in annotate, qa, convert protection, search or exports
+
+
+class StatusFilter(enum.StrEnum):
+    """A list's or an export's choice of statuses."""
+
+    approved = "approved"
+    draft = "draft"
+    all = "all"
+
+
 class DefinitionBasis(enum.StrEnum):
     footnote = "footnote"  # the source document's own footnote, verbatim
     report = "report"  # the source document's own words where it explains the term
@@ -123,8 +147,8 @@ class DefinitionBasis(enum.StrEnum):
 
 class Definition(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    zh: LongText
-    en: LongText
+    zh: DraftText = Field(description="Required once the term is approved.")
+    en: DraftText = Field(description="Required once the term is approved.")
     basis: DefinitionBasis = Field(
         default=DefinitionBasis.editorial, description="Where `zh` comes from: footnote, report or editorial."
     )
@@ -177,11 +201,11 @@ class TermFields(BaseModel):
     _stores_hant_override: ClassVar[bool] = True
     _checks_entry: ClassVar[bool] = True
 
-    slug: Slug
+    slug: Slug = Field(description="Derived from the pinyin when left out.")
     hans: Headword
     hant: Headword | None = Field(default=None, description="Explicit Traditional override of the headword.")
-    pinyin: Line
-    en: Rendering
+    pinyin: Line = Field(description="Tone-marked; suggested from the headword when left out (check it).")
+    en: DraftRendering = Field(description="The preferred rendering; may be empty only in a draft.")
     en_alternatives: list[Rendering] = []
     en_avoid: list[Line] = []
     en_origin: Line | None = Field(default=None, description="Where the preferred rendering comes from.")
@@ -193,6 +217,19 @@ class TermFields(BaseModel):
     related: list[Slug] = []
     sources: list[Source] = []
     note: LongText | None = None
+    status: Status = Field(default=Status.approved, description="approved, or draft while under review.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived(cls, data: object) -> object:
+        """Pinyin (pypinyin's reading) and slug (from the pinyin) when left out; an explicit value wins."""
+        if not cls._checks_entry or not isinstance(data, dict) or not isinstance(data.get("hans"), str):
+            return data
+        if data.get("pinyin") in (None, "") and data["hans"].strip():
+            data = {**data, "pinyin": suggest(data["hans"].strip())}
+        if data.get("slug") in (None, "") and isinstance(data.get("pinyin"), str) and data["pinyin"].strip():
+            data = {**data, "slug": slug_from_pinyin(data["pinyin"])}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> TermFields:
@@ -215,6 +252,10 @@ class TermFields(BaseModel):
         problems += _repeated("en_avoid", self.en_avoid, str.casefold)
         approved = {r.casefold() for r in (self.en, *self.en_alternatives)}
         problems += [f"en_avoid: {r!r} is also approved" for r in self.en_avoid if r.casefold() in approved]
+        if self.status is Status.approved:
+            missing = [n for n, v in (("en", self.en), ("definition.zh", self.definition.zh),
+                                      ("definition.en", self.definition.en)) if not v]  # fmt: skip
+            problems += [f"{name}: an approved term needs it (only a draft may leave it empty)" for name in missing]
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from app.core.forms import keyed_forms_many
 from app.core.normalize import fold
-from app.terms.schemas import Component, Definition, DefinitionBasis, Kind, Source, TermRecord
+from app.terms.schemas import Component, Definition, DefinitionBasis, Kind, Source, Status, TermRecord
 
 _M = TypeVar("_M")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -132,6 +132,7 @@ class StoredTerm:
         "keys",
         "kind",
         "slug",
+        "status",
         "version",
     )
 
@@ -150,6 +151,7 @@ class StoredTerm:
         footnote: int | None,
         version: int,
         packed: Packed,
+        status: Status = Status.approved,
     ) -> None:
         self.slug = slug
         self.hans = hans
@@ -161,6 +163,7 @@ class StoredTerm:
         self.kind = kind
         self.footnote = footnote
         self.version = version
+        self.status = status
         self._packed = _pack(pinyin, packed)
         # The folded lookup keys of the headword and aliases in every written form, and for each its origin
         # (form << 1 | localised: `app.core.forms.keyed_forms_many`); filled in by the snapshot that holds it.
@@ -182,6 +185,7 @@ class StoredTerm:
             kind=record.kind,
             footnote=record.footnote,
             version=record.version,
+            status=record.status,
             packed=(
                 d.zh,
                 d.en,
@@ -238,11 +242,17 @@ class StoredTerm:
                 for document, date, section, quote in sources
             ],
             "note": note,
+            "status": self.status,
             "version": self.version,
             "created_at": _datetime(created),
             "updated_at": _datetime(updated),
         }
         return _construct(TermRecord, _RECORD_FIELDS, values)
+
+    def documents(self) -> set[str]:
+        """The titles of the documents its sources cite."""
+        _pinyin, packed = _unpack(self._packed)
+        return {document for document, _date, _section, _quote in packed[7]}
 
     def __repr__(self) -> str:
         return f"StoredTerm({self.slug!r}, version={self.version})"

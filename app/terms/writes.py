@@ -118,6 +118,7 @@ def save(
     for table in (models.Term, models.Definition, models.Component, models.Source, models.Relation, models.LookupKey):
         session.execute(delete(table).where(table.concept_id == cid))  # type: ignore[attr-defined]
     _check_forms_free(session, fields)
+    check_quotes(session, [fields])
     _insert_rows(session, rows.child_rows(cid, fields))
     _insert_rows(session, {models.Relation: rows.relation_rows(cid, fields.related, live_ids(session, fields.related))})
     _check_footnotes(session, [cid])
@@ -127,7 +128,13 @@ def save(
 
 
 def soft_delete(
-    session: Session, slug: str, *, expected_version: int, actor: str, now: dt.datetime | None = None
+    session: Session,
+    slug: str,
+    *,
+    expected_version: int,
+    actor: str,
+    action: str = "delete",
+    now: dt.datetime | None = None,
 ) -> int:
     """Delete a concept: it leaves the glossary (its forms become free) but stays in history. Returns the new
     version."""
@@ -149,7 +156,7 @@ def soft_delete(
         raise StaleVersionError(None)
     session.execute(delete(models.LookupKey).where(models.LookupKey.concept_id == concept.id))  # type: ignore[arg-type]
     assert concept.id is not None
-    _history(session, concept.id, expected_version + 1, "delete", actor, now, existing, None)
+    _history(session, concept.id, expected_version + 1, action, actor, now, existing, None)
     return expected_version + 1
 
 
@@ -184,6 +191,7 @@ def insert_many(
         }
         for f in entries
     ]
+    check_quotes(session, entries)
     ids: dict[str, int] = {}
     for start in range(0, len(concepts), _BATCH):
         result = session.execute(
@@ -249,6 +257,28 @@ def form_owners(session: Session, keys: Iterable[str]) -> dict[str, str]:
             ).all()
         )
     return owners
+
+
+def check_quotes(session: Session, entries: Sequence[TermFields]) -> None:
+    """Every quote from a stored document is verbatim in its text (422 naming the entry and the source);
+    a source naming a document the glossary does not hold is taken as written."""
+    titles = list({s.document for e in entries for s in e.sources})
+    texts: dict[str, str] = {}
+    for start in range(0, len(titles), 500):
+        texts.update(
+            session.execute(  # type: ignore[arg-type]
+                select(models.Document.title, models.Document.text).where(
+                    models.Document.title.in_(titles[start : start + 500])  # type: ignore[attr-defined]
+                )
+            ).all()
+        )
+    if not texts:
+        return
+    for entry in entries:
+        for i, source in enumerate(entry.sources):
+            text = texts.get(source.document)
+            if text is not None and source.quote not in text:
+                raise InvalidInputError(f"{entry.slug}: sources.{i}.quote is not verbatim in {source.document!r}")
 
 
 def _check_forms_free(session: Session, fields: TermFields) -> None:
