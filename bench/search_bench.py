@@ -36,7 +36,7 @@ import httpx
 
 from app.config import PROJECT_DIR
 from app.core.script import convert
-from app.core.search import initials_key, pinyin_key
+from app.search.engine import initials_key, pinyin_key
 from bench.synthetic import DEFAULT_DIRECTORY, glossary_database
 
 # Seed terms searched for (their slugs), and how each kind of query is typed from the record.

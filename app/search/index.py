@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.core.search import Entry, Hit, SearchIndex
+from app.search.engine import Entry, Hit, SearchIndex
 from app.terms.stored import StoredTerm
 
 

@@ -10,21 +10,18 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import GlossaryDep, ScriptDep
 from app.core.script import Script
-from app.core.search import MAX_LIMIT
 from app.errors import InvalidInputError, responses
+from app.search.engine import MAX_LIMIT
+from app.search.engine.bands import describe
 from app.search.index import TermSearch
 from app.terms.schemas import Kind, TermOut, clean
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
-MATCHED = """\
-`matched` names the field that matched, best tier first:
-`hans`, `alias`, `hant` (a Traditional form, character-level or phrase-localised such as 資料得地), `slug`
-(exact, prefix or fragment of the form), `pinyin` (with or without tones, tone numbers or spaces; ü as ü, v,
-u: or u), `initials` (sjdd), `en`, `en_alternatives` (every word of the query; the last may be a prefix),
-`definition.zh`, `definition.en`. A trailing `~` (`pinyin~`, `hans~`, `en~` …) marks a fuzzy match, one typo
-away. The score bands: exact 0.95–1, prefix 0.85–0.95, fragment 0.75–0.85, pinyin 0.6–0.75, English 0.45–0.6,
-definition 0.3–0.45, fuzzy 0.1–0.3; equal scores keep the glossary's order (footnoted first, then by slug)."""
+MATCHED = (
+    "`matched` names the field that matched. The score bands, best first (equal scores keep the glossary's "
+    "order: footnoted first, then by slug):\n\n" + describe()
+)
 
 
 class SearchItem(BaseModel):

@@ -1,0 +1,119 @@
+"""The text keys: how a written form, pinyin, initials and English words are compared.
+
+These are the definitions; `vectorised` computes the same for many texts at once (tests pin them equal)."""
+
+from __future__ import annotations
+
+import re
+
+from app.core.normalize import fold
+from app.core.pinyin import strip_tones
+
+SEP = "\x00"  # joins forms into one string; `fold` never produces it and API input may not contain it
+
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+NOT_ALNUM = re.compile(r"[^a-z0-9]")
+TONE_DIGIT = re.compile(r"(?<=[a-z])[1-5](?![0-9])")
+WORD = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to"})
+
+
+class TonelessTable(dict[int, str]):
+    """`strip_tones` one code point at a time, for `str.translate` (pinyin is precomposed: ǜ, not u + marks)."""
+
+    def __missing__(self, codepoint: int) -> str:
+        char = chr(codepoint)
+        plain = char if codepoint < 0x80 else strip_tones(char)
+        self[codepoint] = plain
+        return plain
+
+
+TONELESS = TonelessTable()
+
+
+def strip_tone_marks(text: str) -> str:
+    if text.isascii():
+        return text
+    plain = text.translate(TONELESS)
+    return plain if plain.isascii() else strip_tones(text)  # combining marks typed apart: the careful way
+
+
+def form_key(text: str) -> str:
+    """How a written form (or a Chinese query) is compared: folded, without whitespace."""
+    return "".join(fold(text).split())
+
+
+def pinyin_key(text: str) -> str:
+    """Pinyin as letters and digits only: tone marks and tone numbers gone, ü as v, no spaces or apostrophes.
+
+    `shù jù dé dì`, `shu4 ju4 de2 di4`, `Shuju Dedi` and `shujudedi` all give `shujudedi`.
+    """
+    return pinyin_of_toneless(strip_tone_marks(fold(text)))
+
+
+def initials_key(pinyin: str) -> str:
+    """The first letter of every syllable (sjdd for shù jù dé dì), as input methods accept them.
+
+    A token that is not a syllable (12345, 1+22+3) is kept whole.
+    """
+    return initials_of_toneless(strip_tone_marks(fold(pinyin)))
+
+
+def pinyin_of_toneless(base: str) -> str:
+    return TONE_DIGIT.sub("", NOT_ALNUM.sub("", base.replace("u:", "v")))
+
+
+def initials_of_toneless(base: str) -> str:
+    out = []
+    for token in base.split():
+        if not (token.isascii() and token.isalnum()):  # apostrophes, 1+22+3: the regex only when needed
+            token = NOT_ALNUM.sub("", token)
+            if not token:
+                continue
+        out.append(token[0] if token.isalpha() else token)
+    return "".join(out)
+
+
+def words(text: str) -> list[str]:
+    # For ASCII, folding is lowercasing; English renderings and definitions are nearly always ASCII.
+    return WORD.findall(text.lower() if text.isascii() else fold(text))
+
+
+def content_words(text: str) -> list[str]:
+    found = words(text)
+    content = [w for w in found if w not in STOPWORDS]
+    return content or found
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by at most one insertion, deletion, substitution or swap of neighbours."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        if a[i + 1 :] == b[i + 1 :]:
+            return True  # substitution
+        return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    return a[i:] == b[i + 1 :]  # b has one character more
+
+
+def pinyin_variants(query: str) -> list[str]:
+    """The pinyin keys a Latin query may mean: tone numbers read as tones, or (g60, 5g) as written."""
+    toneless = pinyin_key(query)
+    raw = NOT_ALNUM.sub("", strip_tone_marks(fold(query)).replace("u:", "v"))
+    return [toneless] if raw == toneless or not raw else [toneless, raw]
+
+
+def without_script_folding(query: str) -> str:
+    """The query folded like `form_key` but with its Chinese characters left in their script."""
+    out = []
+    for char in "".join(query.split()):
+        out.append(char if CJK.match(char) else fold(char))
+    return "".join(out)
