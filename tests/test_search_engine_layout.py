@@ -40,4 +40,4 @@ def test_the_route_documents_the_bands_the_ranker_scores_by():
     from app.search.routes import MATCHED
 
     for band in BANDS:
-        assert f"{band.tier} {band.low:.2f}–{band.high:.2f}" in MATCHED
+        assert f"{band.name} {band.low:.2f}–{band.high:.2f}" in MATCHED

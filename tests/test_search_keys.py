@@ -72,3 +72,46 @@ def test_bulk_keys_equal_keys_one_by_one():
         "ß",
     ] * 10
     assert form_keys(forms) == [form_key(t) for t in forms]
+
+
+def test_the_chinese_part_of_a_headword_has_its_own_pinyin():
+    from app.search.engine.keys import chinese_part_pinyin
+
+    assert (
+        chinese_part_pinyin("“1+22+3”大安全工作体系", "1+22+3 dà ān quán gōng zuò tǐ xì") == "dà ān quán gōng zuò tǐ xì"
+    )
+    assert chinese_part_pinyin("Ⅱ型大城市", "Ⅱ xíng dà chéng shì") == "xíng dà chéng shì"
+    assert chinese_part_pinyin("长三角G60科创走廊", "cháng sān jiǎo G60 kē chuàng zǒu láng") == (
+        "cháng sān jiǎo kē chuàng zǒu láng"
+    )
+    assert chinese_part_pinyin("数据得地", "shù jù dé dì") is None  # Han characters only: the pinyin is it
+    assert chinese_part_pinyin("12345", "12345") is None  # no Chinese part
+    assert chinese_part_pinyin("Ⅱ型大城市", "xíng dà chéng shì") is None  # does not spell it token by token
+
+
+def test_an_alias_is_spelled_from_the_headwords_readings():
+    from app.search.engine.keys import alias_pinyin
+
+    assert alias_pinyin("精微网格", "jīng wēi wǎng gé", "精网微格") == "jīng wǎng wēi gé"
+    assert alias_pinyin("昆山金改区", "kūn shān jīn gǎi qū", "金改区") == "jīn gǎi qū"
+    assert alias_pinyin("12345", "12345", "12345热线") is None  # 热线: characters the headword does not have
+    assert alias_pinyin("长三角G60科创走廊", "cháng sān jiǎo G60 kē chuàng zǒu láng", "g60科创走廊") == (
+        "G60 kē chuàng zǒu láng"  # as the headword spells it
+    )
+
+
+@pytest.mark.parametrize(
+    ("word", "stem"),
+    [
+        ("pursue", "pursu"),
+        ("pursuing", "pursu"),
+        ("pursued", "pursu"),
+        ("belts", "belt"),
+        ("belt", "belt"),
+        ("is", None),
+    ],
+)
+def test_a_word_and_its_inflections_share_a_stem(word: str, stem: str | None):
+    from app.search.engine.keys import word_stem
+
+    assert word_stem(word) == stem

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import GlossaryDep, ScriptDep
 from app.core.script import Script
 from app.errors import InvalidInputError, responses
+from app.search.cursor import make_cursor, page_token, read_cursor
 from app.search.engine import MAX_LIMIT
 from app.search.engine.bands import describe
 from app.search.index import TermSearch
@@ -32,6 +33,14 @@ class SearchItem(BaseModel):
 
 class SearchResult(BaseModel):
     items: list[SearchItem]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` (with the same query) for the next page; null on the last."
+    )
+    estimated_total: int = Field(
+        description="How many concepts the search found: exact when `total_exact`, else a lower bound (the "
+        "search stops once the rest could not change the page)."
+    )
+    total_exact: bool
 
 
 @router.get(
@@ -56,6 +65,9 @@ def search(
         ),
     ],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` of the previous page of the same query.")
+    ] = None,
     kind: Kind | None = None,
     footnoted: Annotated[bool | None, Query(description="true: only the terms the source footnotes.")] = None,
     script: ScriptDep = Script.hans,
@@ -68,16 +80,29 @@ def search(
         raise InvalidInputError(f"q: {exc}") from exc
     if not q.strip():
         raise InvalidInputError("q: must contain something other than whitespace")
-    hits = glossary.index(TermSearch).search(q, limit=limit, kind=kind, footnoted=footnoted)
+    token = page_token(q, kind, footnoted)
+    offset = 0
+    if cursor is not None:
+        try:
+            offset = read_cursor(cursor, token)
+        except ValueError as exc:
+            raise InvalidInputError(f"cursor: {exc}") from exc
+    page = glossary.index(TermSearch).search_page(q, limit=limit, offset=offset, kind=kind, footnoted=footnoted)
     # Each term's JSON is the one `GET /v1/terms/{key}` serves (cached per version and script).
     parts = []
-    for hit in hits:
+    for hit in page.hits:
         record = glossary.resolve(hit.slug)
         if record is None:  # deleted since the search: the snapshot moved on
             continue
         body, _etag = glossary.rendered(record, script)
         parts.append(b'{"term":%b,"score":%b,"matched":%b}' % (body, json.dumps(hit.score).encode(), _q(hit.matched)))
-    return Response(b'{"items":[' + b",".join(parts) + b"]}", media_type="application/json")
+    next_cursor = make_cursor(offset + limit, token) if page.more else None
+    tail = b'],"next_cursor":%b,"estimated_total":%d,"total_exact":%b}' % (
+        _q(next_cursor) if next_cursor else b"null",
+        max(page.total, offset + len(page.hits)),
+        b"true" if page.total_exact else b"false",
+    )
+    return Response(b'{"items":[' + b",".join(parts) + tail, media_type="application/json")
 
 
 def _q(text: str) -> bytes:

@@ -25,14 +25,16 @@ compacted into a fresh build of the live concepts. Measured figures: bench/RESUL
 """
 
 from app.search.engine.keys import content_words, form_key, initials_key, pinyin_key, within_one_edit, words
-from app.search.engine.model import MAX_LIMIT, Entry, Hit
+from app.search.engine.model import MAX_DEPTH, MAX_LIMIT, Entry, Hit, Page
 from app.search.engine.state import SearchIndex
 from app.search.engine.vectorised import form_keys
 
 __all__ = [
+    "MAX_DEPTH",
     "MAX_LIMIT",
     "Entry",
     "Hit",
+    "Page",
     "SearchIndex",
     "content_words",
     "form_key",

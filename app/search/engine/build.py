@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.search.engine.columns import Joined
+from app.search.engine.keys import alias_pinyin, chinese_part_pinyin
 from app.search.engine.model import Entry
 from app.search.engine.postings import (
     EMPTY,
@@ -31,7 +32,9 @@ from app.search.engine.vectorised import (
 # What a stored surface string is, by the kind of index it sits in.
 CJK_FIELDS = ("hans", "alias", "hant")
 FIELD_RANK = {field: rank for rank, field in enumerate(CJK_FIELDS)}
-ENGLISH_FIELDS = ("en", "en_alternatives")
+PINYIN_FIELDS = ("pinyin", "initials", "alias.pinyin", "alias.initials")
+ENGLISH_FIELDS = ("en", "en_alternatives", "en_avoid")
+FIELD_NAMES = (*CJK_FIELDS, *PINYIN_FIELDS, *ENGLISH_FIELDS)
 NO_FOOTNOTE = 1 << 30  # sorts after every footnote
 
 
@@ -109,29 +112,48 @@ def surface_rows(
     order = np.lexsort((np.arange(len(written)), field_rank[cjk_fields], cjk_docs))
     written = [written[i] for i in order.tolist()]
     cjk_fields, cjk_docs = cjk_fields[order], cjk_docs[order]
-    # Pinyin: the key, its ü-as-u spelling where it has a ü (lü typed as lu, as many people do), the initials.
-    toneless = toneless_many([entry.pinyin for entry in entries])
+    # Pinyin: the key, its ü-as-u spelling where it has a ü (lü typed as lu, as many people do), the initials;
+    # then, for the few concepts that have them, the pinyin of the headword's Chinese part alone and of aliases.
+    extra_docs, extra_pinyin, extra_fields = more_pinyin(entries, codes)
+    toneless = toneless_many([entry.pinyin for entry in entries] + extra_pinyin)
     keys = pinyin_of_toneless_many(toneless)
     initials = initials_of_toneless_many(toneless)
     del toneless
-    with_v = [doc for doc, key in enumerate(keys) if "v" in key]
-    candidates = [*keys, *(keys[doc].replace("v", "u") for doc in with_v), *initials]
+    m = len(extra_docs)
+    with_v = [doc for doc, key in enumerate(keys[:n]) if "v" in key]
+    candidates = [*keys[:n], *(keys[doc].replace("v", "u") for doc in with_v), *initials[:n], *keys[n:], *initials[n:]]
     pinyin_code, initials_code = codes["pinyin"], codes["initials"]
-    py_docs_all = np.concatenate([np.arange(n), np.asarray(with_v, dtype=np.int64), np.arange(n)])
-    slot = np.repeat(np.arange(3), [n, len(with_v), n])  # within a concept: the key, its u spelling, initials
+    extra_doc_array = np.asarray(extra_docs, dtype=np.int64)
+    py_docs_all = np.concatenate(
+        [np.arange(n), np.asarray(with_v, dtype=np.int64), np.arange(n), extra_doc_array, extra_doc_array]
+    )
+    # Within a concept: the key, its u spelling, initials, then the extra keys and their initials.
+    slot = np.repeat(np.arange(5), [n, len(with_v), n, m, m])
+    initials_of = {pinyin_code: initials_code, codes["alias.pinyin"]: codes["alias.initials"]}
+    extra_initials = np.asarray([initials_of[field] for field in extra_fields], dtype=np.int64)
+    field_of = np.concatenate(
+        [np.full(2 * n + len(with_v), pinyin_code), np.asarray(extra_fields, dtype=np.int64), extra_initials]
+    )
+    field_of[n + len(with_v) : 2 * n + len(with_v)] = initials_code
     order = np.lexsort((slot, py_docs_all))
     py_texts = [candidates[i] for i in order.tolist()]
     py_docs = py_docs_all[order]
-    py_fields = np.where(slot[order] == 2, initials_code, pinyin_code)
-    del keys, initials, candidates, with_v, py_docs_all, slot, order
+    py_fields = field_of[order]
+    del keys, initials, candidates, with_v, py_docs_all, slot, order, field_of
     # English renderings as their words joined by spaces.
-    en_raw = [text for entry in entries for text in (entry.en, *entry.en_alternatives)]
+    en_raw = [text for entry in entries for text in (entry.en, *entry.en_alternatives, *entry.en_avoid)]
     en_texts = word_strings(en_raw)
     del en_raw
-    en_code, alt_code = codes["en"], codes["en_alternatives"]
-    en_counts = np.fromiter((1 + len(entry.en_alternatives) for entry in entries), dtype=np.int64, count=n)
-    en_fields = np.full(int(en_counts.sum()), alt_code, dtype=np.int64)
-    en_fields[np.cumsum(en_counts) - en_counts] = en_code
+    en_code, alt_code, avoid_code = codes["en"], codes["en_alternatives"], codes["en_avoid"]
+    en_fields_list = [
+        code_
+        for entry in entries
+        for code_ in (en_code, *(alt_code,) * len(entry.en_alternatives), *(avoid_code,) * len(entry.en_avoid))
+    ]
+    en_fields = np.asarray(en_fields_list, dtype=np.int64)
+    en_counts = np.fromiter(
+        (1 + len(entry.en_alternatives) + len(entry.en_avoid) for entry in entries), dtype=np.int64, count=n
+    )
     en_docs = np.repeat(np.arange(n), en_counts)
     # A string once per concept: the first of its (doc, hash) group in the order above, never an empty one.
     classes = (written, py_texts, en_texts)
@@ -167,6 +189,30 @@ def surface_rows(
         english=out[2],
         definitions=definitions,
     )
+
+
+def more_pinyin(entries: Sequence[Entry], codes: dict[str, int]) -> tuple[list[int], list[str], list[int]]:
+    """The extra pinyin rows of the concepts that have any, as (docs, spaced pinyin, field codes): the pinyin of
+    a headword's Chinese part alone (Ⅱ型大城市 is found by xingdachengshi, "应急365"综合管理平台 by
+    yingjizongheguanlipingtai) and of each alias the headword's readings spell."""
+    docs: list[int] = []
+    texts: list[str] = []
+    fields: list[int] = []
+    pinyin_code, alias_code = codes["pinyin"], codes["alias.pinyin"]
+    for doc, entry in enumerate(entries):
+        chinese = chinese_part_pinyin(entry.hans, entry.pinyin)
+        if chinese is not None:
+            docs.append(doc)
+            texts.append(chinese)
+            fields.append(pinyin_code)
+        for form, field in entry.forms:
+            if field == "alias":
+                spelled = alias_pinyin(entry.hans, entry.pinyin, form)
+                if spelled is not None:
+                    docs.append(doc)
+                    texts.append(spelled)
+                    fields.append(alias_code)
+    return docs, texts, fields
 
 
 def numbering(names: list[str]) -> tuple[Callable[[str], int], dict[str, int]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from app.core.normalize import fold
-from app.core.pinyin import strip_tones
+from app.core.pinyin import headword_tokens, strip_tones
 
 SEP = "\x00"  # joins forms into one string; `fold` never produces it and API input may not contain it
 
@@ -15,6 +15,8 @@ CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 NOT_ALNUM = re.compile(r"[^a-z0-9]")
 TONE_DIGIT = re.compile(r"(?<=[a-z])[1-5](?![0-9])")
 WORD = re.compile(r"[a-z0-9]+")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")
+NOT_HAN = re.compile(r"[^\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")
 STOPWORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to"})
 
 
@@ -85,6 +87,19 @@ def content_words(text: str) -> list[str]:
     return content or found
 
 
+_SUFFIXES = ("ing", "ed", "es", "s", "e")
+
+
+def word_stem(word: str) -> str | None:
+    """A crude English stem: the word without one inflectional ending (pursue, pursues, pursued and pursuing
+    are all pursu), or None for a word too short to strip. Only used to widen a query word to the forms the
+    renderings have; never stored."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word if len(word) >= 3 else None
+
+
 def within_one_edit(a: str, b: str) -> bool:
     """Whether `a` and `b` differ by at most one insertion, deletion, substitution or swap of neighbours."""
     if a == b:
@@ -117,3 +132,36 @@ def without_script_folding(query: str) -> str:
     for char in "".join(query.split()):
         out.append(char if CJK.match(char) else fold(char))
     return "".join(out)
+
+
+def chinese_part_pinyin(hans: str, pinyin: str) -> str | None:
+    """The pinyin of the headword's Han characters alone, spaced (`dà ān quán gōng zuò tǐ xì` for
+    “1+22+3”大安全工作体系), for a headword that also has digits, letters or other tokens; None for one of Han
+    characters only, or when the pinyin does not spell the headword token by token."""
+    if not NOT_HAN.search(hans):
+        return None
+    tokens = headword_tokens(hans)
+    syllables = pinyin.split()
+    if len(tokens) != len(syllables):
+        return None
+    han = [syllable for token, syllable in zip(tokens, syllables, strict=True) if HAN.fullmatch(token)]
+    return " ".join(han) if han and len(han) < len(syllables) else None
+
+
+def alias_pinyin(hans: str, pinyin: str, alias: str) -> str | None:
+    """The pinyin of an alias (as its form key) spelled from the headword's own readings (精网微格, an alias of
+    精微网格, is jīng wǎng wēi gé), or None when it has a Han character the headword does not."""
+    tokens = headword_tokens(hans)
+    syllables = pinyin.split()
+    if len(tokens) != len(syllables):
+        return None
+    reading = {form_key(token): syllable for token, syllable in zip(tokens, syllables, strict=True)}
+    out = []
+    for token in headword_tokens(alias):
+        if token in reading:
+            out.append(reading[token])
+        elif HAN.fullmatch(token):
+            return None
+        else:
+            out.append(token)  # digits and letters read as written
+    return " ".join(out) or None

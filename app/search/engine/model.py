@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MAX_LIMIT = 100
+MAX_LIMIT = 100  # hits in one page
+MAX_DEPTH = 1000  # how far down the ranking pages go (offset + limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +19,7 @@ class Entry:
     pinyin: str
     en: str
     en_alternatives: tuple[str, ...] = ()
+    en_avoid: tuple[str, ...] = ()  # renderings translators must not use: found, and said to be avoided
     definition_zh: str = ""
     definition_en: str = ""
     kind: str = ""
@@ -29,3 +31,15 @@ class Hit:
     slug: str
     score: float
     matched: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of hits, whether more follow it, and how many concepts the search found: `total` is exact when
+    `total_exact`, else a lower bound (the ranker stopped once the later tiers could not change the page, or a
+    tier's candidates were capped)."""
+
+    hits: list[Hit]
+    more: bool
+    total: int
+    total_exact: bool

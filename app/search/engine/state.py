@@ -11,8 +11,7 @@ import numpy as np
 
 from app.core.memory import paused_gc, release_free_memory
 from app.search.engine.build import (
-    CJK_FIELDS,
-    ENGLISH_FIELDS,
+    FIELD_NAMES,
     Definitions,
     Rows,
     surface_rows,
@@ -20,7 +19,7 @@ from app.search.engine.build import (
 )
 from app.search.engine.columns import Column
 from app.search.engine.keys import SEP, words
-from app.search.engine.model import MAX_LIMIT, Entry, Hit
+from app.search.engine.model import MAX_DEPTH, MAX_LIMIT, Entry, Hit, Page
 from app.search.engine.postings import Pairs, bigram_keys, neighbourhood, word_keys, word_postings
 from app.search.engine.ranking import Ranker
 from app.search.engine.vectorised import CHUNK
@@ -54,11 +53,9 @@ class State:
         self.cjk = Column(*rows.cjk)  # form keys (hans, alias, hant): exact, prefix, fragment, typo
         self.pinyin = Column(*rows.pinyin)  # pinyin keys and initials
         self.english = Column(*rows.english)  # renderings as their words joined by spaces
-        pinyin_code = self.field_codes["pinyin"]
-        py_texts, _, py_fields = rows.pinyin
-        self.pinyin_sorted = array(  # the pinyin rows (not initials) by (text, row), for prefixes
-            "i", sorted((sid for sid in np.flatnonzero(py_fields == pinyin_code).tolist()), key=py_texts.__getitem__)
-        )
+        py_texts = rows.pinyin[0]
+        # Every pinyin row (keys and initials) by (text, row), for prefixes.
+        self.pinyin_sorted = array("i", sorted(range(len(py_texts)), key=py_texts.__getitem__))
         self.pinyin_added: list[tuple[str, int]] = []
         cjk_texts = rows.cjk[0]
         typo_forms = [sid for sid, text in enumerate(cjk_texts) if len(text) >= 3]
@@ -85,13 +82,13 @@ class State:
 
     @classmethod
     def build(cls, entries: Sequence[Entry]) -> State:
-        field_names = [*CJK_FIELDS, "pinyin", "initials", *ENGLISH_FIELDS]
+        field_names = list(FIELD_NAMES)
         kind_names: list[str] = []
         return cls(surface_rows(entries, field_names, kind_names), field_names, kind_names)
 
     @classmethod
     def build_in_parts(cls, count: int, part: Callable[[int, int], Sequence[Entry]]) -> State:
-        field_names = [*CJK_FIELDS, "pinyin", "initials", *ENGLISH_FIELDS]
+        field_names = list(FIELD_NAMES)
         kind_names: list[str] = []
         return cls(surface_rows_in_parts(count, part, field_names, kind_names), field_names, kind_names)
 
@@ -128,7 +125,8 @@ class State:
         return found[-1] if found else None
 
     def add(self, entry: Entry) -> None:
-        new_words = set(words(entry.en)).union(*(words(t) for t in entry.en_alternatives)) - self.vocabulary_set
+        renderings = (entry.en, *entry.en_alternatives, *entry.en_avoid)
+        new_words = set().union(*(words(t) for t in renderings)) - self.vocabulary_set
         rows = surface_rows([entry], self.field_names, self.kind_names)
         self.field_codes = {name: code for code, name in enumerate(self.field_names)}
         self.kind_codes = {name: code for code, name in enumerate(self.kind_names)}  # a new kind may have come
@@ -140,7 +138,6 @@ class State:
         self.alive.append(1)
         self.slugs.append(doc, 0, entry.slug)
         self.live += 1
-        pinyin_code = self.field_codes["pinyin"]
         for text, field in zip(rows.cjk[0], rows.cjk[2].tolist(), strict=True):
             sid = self.cjk.append(doc, field, text)
             if len(text) >= 3:
@@ -148,8 +145,7 @@ class State:
                     self.fuzzy_forms.add(key, sid)
         for text, field in zip(rows.pinyin[0], rows.pinyin[2].tolist(), strict=True):
             sid = self.pinyin.append(doc, field, text)
-            if field == pinyin_code:
-                bisect.insort(self.pinyin_added, (text, sid))
+            bisect.insort(self.pinyin_added, (text, sid))
             if len(text) >= 4:
                 for key in neighbourhood(text):
                     self.fuzzy_pinyin.add(key, sid)
@@ -199,10 +195,11 @@ class State:
         at = bisect.bisect_left(self.ordered, key, key=lambda d: (footnotes[d], slugs.text(d)))
         return (2 * at, *key)
 
-    def search(self, query: str, *, limit: int, kind: str | None, footnoted: bool | None) -> list[Hit]:
-        ranker = Ranker(self, limit, kind, footnoted)
+    def search(self, query: str, *, limit: int, offset: int, kind: str | None, footnoted: bool | None) -> Page:
+        ranker = Ranker(self, offset + limit + 1, kind, footnoted)  # one more: is there a next page?
         ranker.run(query)
-        return ranker.top()
+        hits = ranker.top(offset, limit + 1)
+        return Page(hits[:limit], more=len(hits) > limit, total=len(ranker.best), total_exact=ranker.complete)
 
 
 class SearchIndex:
@@ -261,4 +258,21 @@ class SearchIndex:
         self, query: str, *, limit: int = 20, kind: str | None = None, footnoted: bool | None = None
     ) -> list[Hit]:
         """The concepts that best match `query`, best first, at most `limit`."""
-        return self._state.search(query, limit=max(1, min(limit, MAX_LIMIT)), kind=kind, footnoted=footnoted)
+        return self.search_page(query, limit=limit, kind=kind, footnoted=footnoted).hits
+
+    def search_page(
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        kind: str | None = None,
+        footnoted: bool | None = None,
+    ) -> Page:
+        """The hits ranked `offset` to `offset + limit` (`limit` at most MAX_LIMIT, the two together at most
+        MAX_DEPTH: past that, no page), whether more follow, and how many concepts the search found."""
+        limit = max(1, min(limit, MAX_LIMIT))
+        offset = max(0, offset)
+        if offset + limit > MAX_DEPTH:
+            return Page([], more=False, total=0, total_exact=False)
+        return self._state.search(query, limit=limit, offset=offset, kind=kind, footnoted=footnoted)
