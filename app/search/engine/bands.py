@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 
 @dataclass(frozen=True, slots=True)
 class Band:
@@ -25,8 +28,12 @@ class Band:
     def at(self, closeness: float) -> float:
         """A score in the band: `closeness` 0 is its bottom, 1 its top. A band holds its bottom but not its top,
         the next band's bottom (scores are rounded to 4 places), unless its top is 1."""
+        return float(self.at_many(np.asarray([closeness], dtype=np.float64))[0])
+
+    def at_many(self, closeness: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """`at` of many closenesses at once."""
         top = self.high if self.high >= 1.0 else self.high - 0.0001
-        return self.low + (top - self.low) * min(1.0, max(0.0, closeness))
+        return self.low + (top - self.low) * np.clip(closeness, 0.0, 1.0)
 
 
 EXACT = Band("exact", 0.95, 1.00, "`hans`, `hant` (a Traditional or phrase-localised form), `alias`, `slug`")

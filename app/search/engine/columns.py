@@ -7,9 +7,10 @@ from array import array
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from app.search.engine.keys import SEP
-from app.search.engine.postings import IntArray, Pairs, str_hashes
+from app.search.engine.postings import EMPTY, IntArray, Pairs, str_hashes
 
 
 class Column:
@@ -17,7 +18,22 @@ class Column:
     build as one joined string between separators with int64 offsets, so a fragment is one `str.find`, and the
     strings added since in a list (and a small joined string of their own). Looked up exactly by `hash`."""
 
-    __slots__ = ("added", "added_joined", "added_starts", "base", "docs", "exact", "fields", "joined", "starts")
+    __slots__ = (
+        "added",
+        "added_joined",
+        "added_starts",
+        "base",
+        "built_docs",
+        "built_fields",
+        "built_lengths",
+        "built_starts",
+        "codes",
+        "docs",
+        "exact",
+        "fields",
+        "joined",
+        "starts",
+    )
 
     def __init__(self, texts: Sequence[str], docs: Sequence[int] | IntArray, fields: Sequence[int] | IntArray) -> None:
         self.base = len(texts)
@@ -29,6 +45,13 @@ class Column:
         self.starts = array("q", starts.tobytes())
         self.docs = array("i", np.asarray(docs, dtype=np.int32).tobytes())
         self.fields = array("B", np.asarray(fields, dtype=np.uint8).tobytes())
+        # The built rows' columns again as NumPy arrays, for the tiers that rank many rows at once. Copies: a
+        # view would pin the arrays above, which edits append to.
+        self.built_starts = starts
+        self.built_lengths = lengths
+        self.built_docs = np.asarray(docs, dtype=np.int32)
+        self.built_fields = np.asarray(fields, dtype=np.uint8)
+        self.codes: npt.NDArray[np.unsignedinteger] | None = None  # the joined string's code points, on demand
         self.exact = Pairs.of([(str_hashes(texts), np.arange(len(texts)))], len(texts))
         self.added: list[str] = []
         self.added_joined = SEP
@@ -56,6 +79,42 @@ class Column:
     def lookup(self, text: str) -> list[int]:
         """The rows holding exactly `text`, ascending."""
         return [sid for sid in self.exact.get(hash(text)) if self.text(sid) == text]
+
+    def with_codes(self) -> Column:
+        """Keep the joined string's code points (one byte each where it is ASCII), for `find_all`."""
+        joined = self.joined
+        if joined.isascii():
+            self.codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        else:
+            codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            self.codes = codes.astype(np.uint16) if int(codes.max()) < 1 << 16 else codes
+        return self
+
+    def find_all(self, q: str) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+        """Every built row holding `q`, once per occurrence, and whether `q` starts it: the joined string's code
+        points compared in NumPy, one position of `q` at a time (`with_codes` first)."""
+        codes = self.codes
+        assert codes is not None, "with_codes() first"
+        wanted = [ord(c) for c in q]
+        if not wanted or max(wanted) > np.iinfo(codes.dtype).max:
+            return EMPTY, np.zeros(0, dtype=np.bool_)
+        # Every position of the key's first code point, narrowed by the next ones (a pass over the string costs
+        # about what one `str.count` of it does, and needs no Python loop however common the key).
+        at = np.flatnonzero(codes[: len(codes) - len(wanted) + 1] == wanted[0])
+        for k, code in enumerate(wanted[1:], 1):
+            at = at[codes[at + k] == code]
+        rows = np.searchsorted(self.built_starts, at, side="right") - 1
+        return rows, at == self.built_starts[rows]
+
+    def added_occurrences(self, q: str) -> Iterable[tuple[int, bool]]:
+        """`occurrences` among the rows added since the build only."""
+        joined, starts = self.added_joined, self.added_starts
+        pos = joined.find(q)
+        while pos >= 0:
+            i = bisect.bisect_right(starts, pos) - 1
+            if i >= 0 and q in self.added[i]:
+                yield self.base + i, pos == starts[i]
+            pos = joined.find(q, pos + 1)
 
     def occurrences(self, q: str) -> Iterable[tuple[int, bool]]:
         """(row, whether `q` starts it) for every occurrence of `q` inside a text, in row order."""

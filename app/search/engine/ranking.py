@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,7 +34,6 @@ from app.search.engine.build import NO_FOOTNOTE
 from app.search.engine.columns import Column
 from app.search.engine.keys import (
     CJK,
-    STOPWORDS,
     content_words,
     form_key,
     pinyin_variants,
@@ -88,6 +88,41 @@ class Ranker:
         score = round(score, 4)
         if self._wanted(doc_id, score):
             self.best[doc_id] = (score, matched)
+
+    def _offer_rows(self, table: Column, sids: IntArray, scores: npt.NDArray[np.float64], label: Label) -> None:
+        """Offer many rows of `table` at once (built and added, in any order, repeats allowed), each row's
+        concept matched as `label(sid, i)` says: the rows added since the build one by one, the built ones
+        ranked in NumPy first (the alive and filtered, the best row of each concept, by score and then the
+        glossary's order, as `top` ranks) so that only as many are offered as could make the page."""
+        built = sids < table.base
+        if not built.all():
+            for i in np.flatnonzero(~built).tolist():
+                self._offer_surface_as(table, int(sids[i]), float(scores[i]), label(int(sids[i]), i))
+        at = np.flatnonzero(built)
+        if not len(at):
+            return
+        state = self.state
+        docs = table.built_docs[sids[at]]
+        ok = np.frombuffer(bytes(state.alive), dtype=np.uint8)[docs].astype(np.bool_)
+        if self.kind is not None:
+            ok &= state.built_kinds[docs] == self.kind
+        if self.footnoted is not None:
+            ok &= state.built_footnoted[docs] == self.footnoted
+        at, docs = at[ok], docs[ok]
+        rounded = np.round(scores[at], 4)
+        need = self.depth + len(self.best)
+        if len(at) > 8 * need:  # many rows (a common fragment): only those scoring as well as the need-th best
+            threshold = -np.partition(-rounded, need)[need]
+            keep = rounded >= threshold
+            at, docs, rounded = at[keep], docs[keep], rounded[keep]
+        order = np.lexsort((state.built_rank[docs], -rounded))
+        _, first = np.unique(docs[order], return_index=True)  # each concept's best row
+        chosen = order[np.sort(first)][:need]  # held ones may not be bettered
+        for i in at[chosen].tolist():
+            self._offer_surface_as(table, int(sids[i]), float(scores[i]), label(int(sids[i]), i))
+
+    def _offer_surface_as(self, table: Column, sid: int, score: float, matched: str) -> None:
+        self._offer_doc(table.docs[sid], score, matched)
 
     def _settled(self, above: float) -> bool:
         """Whether `depth` hits already score above `above`, the best a later tier can give: it could not
@@ -145,20 +180,20 @@ class Ranker:
         state = self.state
         cjk = state.cjk
         traditional = q != without_script_folding(query)
-        found = 0
-        for sid, prefix in cjk.occurrences(q):
-            if found >= TIER_CAP:
-                self.complete = False
-                break
-            if not self._live(cjk, sid):
-                continue
-            found += 1
+        sids, prefix = cjk.find_all(q)
+        added = list(cjk.added_occurrences(q))
+        if added:
+            sids = np.concatenate([sids, np.asarray([sid for sid, _ in added], dtype=np.int64)])
+            prefix = np.concatenate([prefix, np.asarray([p for _, p in added], dtype=np.bool_)])
+        coverage = len(q) / _lengths(cjk, sids)
+        scores = np.where(prefix, PREFIX.at_many(coverage), FRAGMENT.at_many(coverage))
+
+        def label(sid: int, i: int) -> str:
             field = state.field_names[cjk.fields[sid]]
             matched = "hant" if field == "hans" and traditional else field
-            coverage = len(q) / len(cjk.text(sid))
-            band = PREFIX if prefix else FRAGMENT
-            self._offer_doc(cjk.docs[sid], band.at(coverage), f"{matched}:{'prefix' if prefix else 'fragment'}")
-        # Prefixes must outrank fragments even when the cap cut the scan short: both were scored in place.
+            return f"{matched}:{'prefix' if prefix[i] else 'fragment'}"
+
+        self._offer_rows(cjk, sids, scores, label)
 
     def _pinyin(self, query: str, q: str) -> None:
         if CJK.search(q):
@@ -174,38 +209,31 @@ class Ranker:
             self._pinyin_prefix(key)
 
     def _pinyin_prefix(self, key: str) -> None:
-        """The pinyin rows that `key` starts (and is not), the shortest first: as the user types, the key covers
-        more of a shorter row, which scores higher. The rows are a range of the rows sorted by text."""
+        """The pinyin rows that `key` starts (and is not): as the user types, the key covers more of a shorter
+        row, which scores higher. The built rows are a range of the rows sorted by text."""
         state = self.state
         table, ordered = state.pinyin, state.pinyin_sorted
         lo = bisect.bisect_left(ordered, key, key=table.text)
         hi = bisect.bisect_left(ordered, key + "\x7f", key=table.text, lo=lo)  # pinyin rows are a-z and 0-9
-        sids = np.frombuffer(ordered, dtype=np.int32)[lo:hi].astype(np.int64)
-        starts = np.frombuffer(table.starts, dtype=np.int64)
-        lengths = starts[sids + 1] - starts[sids] - 1
+        sids = ordered[lo:hi].astype(np.int64)
         added = state.pinyin_added
         if added:
             first = bisect.bisect_left(added, (key, -1))
             last = bisect.bisect_left(added, (key + "\x7f", -1), lo=first)
-            more = [sid for _, sid in added[first:last]]
-            sids = np.concatenate([sids, np.asarray(more, dtype=np.int64)])
-            lengths = np.concatenate(
-                [lengths, np.asarray([len(text) for text, _ in added[first:last]], dtype=np.int64)]
-            )
+            sids = np.concatenate([sids, np.asarray([sid for _, sid in added[first:last]], dtype=np.int64)])
+        lengths = _lengths(table, sids)
         keep = lengths > len(key)  # the key itself was an exact match
         sids, lengths = sids[keep], lengths[keep]
-        order = np.argsort(lengths, kind="stable")
-        taken = 0
-        boundary = -1  # the length at which `depth` hits were taken: rows as short still tie with them
-        for sid, length in zip(sids[order].tolist(), lengths[order].tolist(), strict=True):
-            if taken >= TIER_CAP or (boundary >= 0 and length > boundary):
-                self.complete = False
-                break
-            before = len(self.best)
-            self._offer_surface(table, sid, PINYIN_PREFIX.at(len(key) / length), "prefix")
-            taken += len(self.best) > before
-            if boundary < 0 and taken >= self.depth:
-                boundary = length
+        self._offer_rows(table, sids, PINYIN_PREFIX.at_many(len(key) / lengths), self._labelled("prefix"))
+
+    def _labelled(self, qualifier: str) -> Label:
+        """The label of a row matched as `field:qualifier`."""
+        table_fields = self.state.field_names
+
+        def label(sid: int, i: int, table: Column = self.state.pinyin) -> str:
+            return f"{table_fields[table.fields[sid]]}:{qualifier}"
+
+        return label
 
     def _pinyin_fragment(self, query: str, q: str) -> None:
         """A run of the pinyin or the initials from the middle or the end: kechuangzoulang, jingaiqu, kczl."""
@@ -215,20 +243,20 @@ class Ranker:
         for key in pinyin_variants(query):
             if len(key) < 3:  # two letters are inside too many keys to mean anything
                 continue
-            taken = 0
-            for sid, prefix in table.occurrences(key):
-                if prefix or not self._live(table, sid):
-                    continue
-                if taken >= TIER_CAP:
-                    self.complete = False
-                    break
-                taken += 1
-                self._offer_surface(table, sid, PINYIN_FRAGMENT.at(len(key) / len(table.text(sid))), "fragment")
+            sids, prefix = table.find_all(key)
+            sids = sids[~prefix]
+            added = [sid for sid, starts in table.added_occurrences(key) if not starts]
+            if added:
+                sids = np.concatenate([sids, np.asarray(added, dtype=np.int64)])
+            scores = PINYIN_FRAGMENT.at_many(len(key) / _lengths(table, sids))
+            self._offer_rows(table, sids, scores, self._labelled("fragment"))
 
     def _english(self, query: str, q: str) -> None:
         """Renderings (approved and avoided) by how many words of the query each holds: one holding every word
         in the English or avoided band, one holding some in the overlap bands below them. The last word may be
         a prefix, as while typing; a word the renderings do not have counts by its one-typo corrections."""
+        if CJK.search(q):  # Chinese with a letter in it (长三角G): the letters are no English words
+            return
         query_words = list(dict.fromkeys(content_words(query)))  # "six … six": one word
         if not query_words:
             return
@@ -243,7 +271,7 @@ class Ranker:
             forms = self._word_forms(word)  # pursue finds pursuing, belts finds belt
             if len(forms):
                 ids = np.union1d(ids, forms)
-            if not len(ids) and (n == len(query_words) - 1 or len(word) >= 3):
+            if not len(ids) and len(word) >= 2 and (n == len(query_words) - 1 or len(word) >= 3):
                 ids, how = self._word_prefix(word), 1
             if not len(ids) and len(word) >= 3:
                 ids, how = self._corrected(word), 2
@@ -264,33 +292,47 @@ class Ranker:
         exact = np.bincount(inverse, weights=np.repeat([how == 0 for how in hows], sizes), minlength=len(rows))
         enough = (held >= len(query_words) - 1e-9) | ((held >= len(query_words) / 2) & (exact >= 1))
         rows, held, found_how = rows[enough], held[enough], found_how[enough]
-        order = np.argsort(-held, kind="stable")[:TIER_CAP]
-        if len(rows) > TIER_CAP:
-            self.complete = False
-        self._offer_renderings(query_words, rows[order], held[order].astype(np.float64), found_how[order])
+        self._offer_renderings(query_words, rows, held.astype(np.float64), found_how)
 
     def _offer_renderings(
         self, query_words: list[str], rows: IntArray, held: npt.NDArray[np.float64], how: IntArray
     ) -> None:
+        """Score the English rows holding `held` of the query's words (`how` they were found: 0 as typed, 1 a
+        prefix, 2 corrected): in NumPy from the rows' word counts, then exactly (the phrase as written, the
+        whole rendering) for the few that could make the page."""
         state = self.state
         table = state.english
-        avoid_code = state.field_codes["en_avoid"]
-        phrase = " ".join(query_words)
         wanted = len(query_words)
-        for sid, weight, kind in zip(rows.tolist(), held.tolist(), how.tolist(), strict=True):
-            text = table.text(sid)
-            row_words = [w for w in text.split() if w not in STOPWORDS] or text.split()
-            coverage = min(1.0, weight / max(1, len(row_words)))  # how much of the rendering the query holds
-            avoided = table.fields[sid] == avoid_code
-            if weight >= wanted:  # every word of the query
-                closeness = 0.8 * coverage + 0.1 * (kind == 0) + 0.1 * (phrase in text)
-                if " ".join(row_words) == phrase:
-                    closeness = 1.0
-                band = AVOIDED if avoided else ENGLISH
-            else:  # some of them: by how many, then by how much of the rendering they cover
-                closeness = 0.85 * weight / wanted + 0.1 * coverage + 0.05 * (phrase in text)
-                band = AVOIDED_OVERLAP if avoided else OVERLAP
-            self._offer_surface(table, sid, band.at(closeness), _HOW[kind])
+        built = rows < table.base
+        words = np.ones(len(rows), dtype=np.float64)
+        words[built] = state.en_content_words[rows[built]]
+        fields = np.zeros(len(rows), dtype=np.int64)
+        fields[built] = table.built_fields[rows[built]]
+        for i in np.flatnonzero(~built).tolist():
+            words[i] = len(content_words(table.text(int(rows[i]))))
+            fields[i] = table.fields[int(rows[i])]
+        avoided = fields == state.field_codes["en_avoid"]
+        full = held >= wanted - 1e-9
+        coverage = np.minimum(1.0, held / words)  # how much of the rendering the query holds
+        closeness = np.where(full, 0.8 * coverage + 0.1 * (how == 0), 0.85 * held / wanted + 0.1 * coverage)
+        scores = _english_scores(closeness, full, avoided)
+        # The phrase bonus (and a rendering that is the query) only for the rows that could make the page.
+        few = np.argsort(-scores, kind="stable")[: self.depth + len(self.best) + 20]
+        phrase = " ".join(query_words)
+        for i in few.tolist():
+            text = table.text(int(rows[i]))
+            if phrase in text:
+                closeness[i] += 0.1 if full[i] else 0.05
+            if full[i] and " ".join(content_words(text)) == phrase:
+                closeness[i] = 1.0
+        rows, scores = rows[few], _english_scores(closeness[few], full[few], avoided[few])
+        qualifiers = [_HOW[h] for h in how[few].tolist()]
+
+        def label(sid: int, i: int) -> str:
+            field = state.field_names[table.fields[sid]]
+            return f"{field}:{qualifiers[i]}" if qualifiers[i] else field
+
+        self._offer_rows(table, rows, scores, label)
 
     def _word_forms(self, word: str) -> IntArray:
         """The English rows holding another form of `word`: a vocabulary word with the same stem."""
@@ -408,3 +450,27 @@ _PINYIN_CLOSENESS = {"pinyin": 0.9, "alias.pinyin": 0.7, "initials": 0.5, "alias
 _HOW = ("", "prefix", "fuzzy")  # how the words were found: as typed, the last as a prefix, corrected
 _CORRECTED_WEIGHT = 0.9  # a word one typo away counts nearly as a word
 _CORRECTIONS = 3  # corrections tried per word, the most similar first
+
+
+Label = Callable[[int, int], str]  # (row, its index in the offered arrays) -> what `matched` says
+
+
+def _lengths(table: Column, sids: IntArray) -> npt.NDArray[np.float64]:
+    """The lengths of the rows `sids` of `table` (built ones from the column, added ones one by one)."""
+    built = sids < table.base
+    out = np.empty(len(sids), dtype=np.float64)
+    out[built] = table.built_lengths[sids[built]]
+    for i in np.flatnonzero(~built).tolist():
+        out[i] = len(table.text(int(sids[i])))
+    return out
+
+
+def _english_scores(
+    closeness: npt.NDArray[np.float64], full: npt.NDArray[np.bool_], avoided: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.float64]:
+    """Scores of English rows: every word of the query in the English or avoided band, some in the overlaps."""
+    return np.where(
+        full,
+        np.where(avoided, AVOIDED.at_many(closeness), ENGLISH.at_many(closeness)),
+        np.where(avoided, AVOIDED_OVERLAP.at_many(closeness), OVERLAP.at_many(closeness)),
+    )

@@ -8,19 +8,21 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from app.core.memory import paused_gc, release_free_memory
 from app.search.engine.build import (
     FIELD_NAMES,
+    NO_FOOTNOTE,
     Definitions,
     Rows,
     surface_rows,
     surface_rows_in_parts,
 )
 from app.search.engine.columns import Column
-from app.search.engine.keys import SEP, words
+from app.search.engine.keys import SEP, STOPWORDS, words
 from app.search.engine.model import MAX_DEPTH, MAX_LIMIT, Entry, Hit, Page
-from app.search.engine.postings import Pairs, bigram_keys, neighbourhood, word_keys, word_postings
+from app.search.engine.postings import Pairs, Postings, bigram_keys, neighbourhood, text_hash, word_keys, word_postings
 from app.search.engine.ranking import Ranker
 from app.search.engine.vectorised import CHUNK
 
@@ -48,14 +50,16 @@ class State:
         rank = np.empty(n, dtype=np.int32)
         rank[np.asarray(self.ordered, dtype=np.int64)] = np.arange(n, dtype=np.int32)
         self.rank = array("i", rank.tobytes())
-        del rank
+        self.built_rank = rank  # the same as NumPy, for the tiers that rank many rows at once
+        self.built_kinds = np.asarray(rows.kinds, dtype=np.uint16)
+        self.built_footnoted = np.asarray(rows.footnotes, dtype=np.int64) != NO_FOOTNOTE
         # The surface tables: one row per searchable short string, by the tiers that read them.
-        self.cjk = Column(*rows.cjk)  # form keys (hans, alias, hant): exact, prefix, fragment, typo
-        self.pinyin = Column(*rows.pinyin)  # pinyin keys and initials
+        self.cjk = Column(*rows.cjk).with_codes()  # form keys (hans, alias, hant): exact, prefix, fragment, typo
+        self.pinyin = Column(*rows.pinyin).with_codes()  # pinyin keys and initials
         self.english = Column(*rows.english)  # renderings as their words joined by spaces
         py_texts = rows.pinyin[0]
         # Every pinyin row (keys and initials) by (text, row), for prefixes.
-        self.pinyin_sorted = array("i", sorted(range(len(py_texts)), key=py_texts.__getitem__))
+        self.pinyin_sorted = np.array(sorted(range(len(py_texts)), key=py_texts.__getitem__), dtype=np.int32)
         self.pinyin_added: list[tuple[str, int]] = []
         cjk_texts = rows.cjk[0]
         typo_forms = [sid for sid, text in enumerate(cjk_texts) if len(text) >= 3]
@@ -66,6 +70,7 @@ class State:
         del typo_pinyin
         en_texts = rows.english[0]
         self.en_words = word_postings(en_texts, range(len(en_texts)))  # word → English rows
+        self.en_content_words = content_word_counts(self.english, self.en_words)
         self.vocabulary_set: set[str] = set(" ".join(en_texts).split())
         self.vocabulary = sorted(self.vocabulary_set)  # every word of the renderings (prefix expansion)
         self.word_list = list(self.vocabulary)
@@ -276,3 +281,16 @@ class SearchIndex:
         if offset + limit > MAX_DEPTH:
             return Page([], more=False, total=0, total_exact=False)
         return self._state.search(query, limit=limit, offset=offset, kind=kind, footnoted=footnoted)
+
+
+def content_word_counts(english: Column, en_words: Postings) -> npt.NDArray[np.int64]:
+    """How many words each built English row has that are not stopwords (at least 1), in NumPy: its spaces
+    plus one, less the stopwords it holds (each counted once)."""
+    codes = np.frombuffer(english.joined.encode("ascii"), dtype=np.uint8)  # word strings: a-z, 0-9, spaces
+    spaces = np.flatnonzero(codes == ord(" "))
+    counts = np.bincount(np.searchsorted(english.built_starts, spaces, side="right") - 1, minlength=english.base)
+    counts = counts[: english.base] + 1
+    for word in STOPWORDS:
+        rows = en_words.get(text_hash(word))
+        counts[rows[rows < english.base]] -= 1
+    return np.maximum(counts, 1)
