@@ -12,6 +12,8 @@ import numpy.typing as npt
 from app.search.engine.keys import SEP
 from app.search.engine.postings import EMPTY, IntArray, Pairs, str_hashes
 
+_FEW = 2000  # occurrences below which a loop of `str.find` beats a NumPy pass over an ASCII string
+
 
 class Column:
     """Short strings with an int column each (the surface table of one class, or the slugs): the strings of a
@@ -98,11 +100,19 @@ class Column:
         wanted = [ord(c) for c in q]
         if not wanted or max(wanted) > np.iinfo(codes.dtype).max:
             return EMPTY, np.zeros(0, dtype=np.bool_)
-        # Every position of the key's first code point, narrowed by the next ones (a pass over the string costs
-        # about what one `str.count` of it does, and needs no Python loop however common the key).
-        at = np.flatnonzero(codes[: len(codes) - len(wanted) + 1] == wanted[0])
-        for k, code in enumerate(wanted[1:], 1):
-            at = at[codes[at + k] == code]
+        joined = self.joined
+        if codes.dtype == np.uint8 and joined.count(q) <= _FEW:
+            # An ASCII string and a key it seldom holds: str.find (memchr-fast on ASCII) from one to the next.
+            found = []
+            pos = joined.find(q)
+            while pos >= 0:
+                found.append(pos)
+                pos = joined.find(q, pos + 1)
+            at = np.asarray(found, dtype=np.int64)
+        else:  # every position of the key's first code point, narrowed by the next ones: no loop per hit
+            at = np.flatnonzero(codes[: len(codes) - len(wanted) + 1] == wanted[0])
+            for k, code in enumerate(wanted[1:], 1):
+                at = at[codes[at + k] == code]
         rows = np.searchsorted(self.built_starts, at, side="right") - 1
         return rows, at == self.built_starts[rows]
 

@@ -240,7 +240,9 @@ class Ranker:
         if CJK.search(q):
             return
         table = self.state.pinyin
-        for key in pinyin_variants(query):
+        # The first reading only: a second (shu4ju4 with its digits kept) is for keys spelled with digits, G60
+        # or 5G, which a run from the middle finds under the first as well.
+        for key in pinyin_variants(query)[:1]:
             if len(key) < 3:  # two letters are inside too many keys to mean anything
                 continue
             sids, prefix = table.find_all(key)
