@@ -27,8 +27,6 @@ class Column:
         "base",
         "built_docs",
         "built_fields",
-        "built_lengths",
-        "built_starts",
         "codes",
         "docs",
         "exact",
@@ -47,10 +45,8 @@ class Column:
         self.starts = array("q", starts.tobytes())
         self.docs = array("i", np.asarray(docs, dtype=np.int32).tobytes())
         self.fields = array("B", np.asarray(fields, dtype=np.uint8).tobytes())
-        # The built rows' columns again as NumPy arrays, for the tiers that rank many rows at once. Copies: a
-        # view would pin the arrays above, which edits append to.
-        self.built_starts = starts
-        self.built_lengths = lengths
+        # The built rows' docs and fields again as NumPy arrays, for the tiers that rank many rows at once.
+        # Copies: a view would pin the arrays above, which edits append to (`starts` never changes: a view).
         self.built_docs = np.asarray(docs, dtype=np.int32)
         self.built_fields = np.asarray(fields, dtype=np.uint8)
         self.codes: npt.NDArray[np.unsignedinteger] | None = None  # the joined string's code points, on demand
@@ -81,6 +77,16 @@ class Column:
     def lookup(self, text: str) -> list[int]:
         """The rows holding exactly `text`, ascending."""
         return [sid for sid in self.exact.get(hash(text)) if self.text(sid) == text]
+
+    @property
+    def built_starts(self) -> IntArray:
+        """`starts` as a NumPy view (the built rows' offsets never change)."""
+        return np.frombuffer(self.starts, dtype=np.int64)
+
+    def built_lengths(self, sids: IntArray) -> IntArray:
+        """The lengths of the built rows `sids`."""
+        starts = self.built_starts
+        return starts[sids + 1] - starts[sids] - 1
 
     def with_codes(self) -> Column:
         """Keep the joined string's code points (one byte each where it is ASCII), for `find_all`."""

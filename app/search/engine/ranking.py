@@ -461,7 +461,7 @@ def _lengths(table: Column, sids: IntArray) -> npt.NDArray[np.float64]:
     """The lengths of the rows `sids` of `table` (built ones from the column, added ones one by one)."""
     built = sids < table.base
     out = np.empty(len(sids), dtype=np.float64)
-    out[built] = table.built_lengths[sids[built]]
+    out[built] = table.built_lengths(sids[built])
     for i in np.flatnonzero(~built).tolist():
         out[i] = len(table.text(int(sids[i])))
     return out
