@@ -24,6 +24,7 @@ class Column:
         "added",
         "added_joined",
         "added_starts",
+        "ascii",
         "base",
         "built_docs",
         "built_fields",
@@ -49,7 +50,8 @@ class Column:
         # Copies: a view would pin the arrays above, which edits append to (`starts` never changes: a view).
         self.built_docs = np.asarray(docs, dtype=np.int32)
         self.built_fields = np.asarray(fields, dtype=np.uint8)
-        self.codes: npt.NDArray[np.unsignedinteger] | None = None  # the joined string's code points, on demand
+        self.codes: npt.NDArray[np.unsignedinteger] | None = None  # the joined string's code points (with_codes)
+        self.ascii = False
         self.exact = Pairs.of([(str_hashes(texts), np.arange(len(texts)))], len(texts))
         self.added: list[str] = []
         self.added_joined = SEP
@@ -92,22 +94,29 @@ class Column:
         """Keep the joined string's code points (one byte each where it is ASCII), for `find_all`."""
         joined = self.joined
         if joined.isascii():
-            self.codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+            self.codes = None  # an ASCII string's bytes are made when a common key needs them (see find_all)
+            self.ascii = True
         else:
             codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             self.codes = codes.astype(np.uint16) if int(codes.max()) < 1 << 16 else codes
+            self.ascii = False
         return self
 
     def find_all(self, q: str) -> tuple[IntArray, npt.NDArray[np.bool_]]:
         """Every built row holding `q`, once per occurrence, and whether `q` starts it: the joined string's code
         points compared in NumPy, one position of `q` at a time (`with_codes` first)."""
-        codes = self.codes
-        assert codes is not None, "with_codes() first"
-        wanted = [ord(c) for c in q]
-        if not wanted or max(wanted) > np.iinfo(codes.dtype).max:
-            return EMPTY, np.zeros(0, dtype=np.bool_)
         joined = self.joined
-        if codes.dtype == np.uint8 and joined.count(q) <= _FEW:
+        wanted = [ord(c) for c in q]
+        codes = self.codes
+        if self.ascii:
+            if not q.isascii():
+                return EMPTY, np.zeros(0, dtype=np.bool_)
+            if joined.count(q) > _FEW:  # 3 MB of bytes at 100k pinyin rows: made for this query, not kept
+                codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        assert codes is not None or self.ascii, "with_codes() first"
+        if not wanted or (codes is not None and max(wanted) > np.iinfo(codes.dtype).max):
+            return EMPTY, np.zeros(0, dtype=np.bool_)
+        if codes is None:
             # An ASCII string and a key it seldom holds: str.find (memchr-fast on ASCII) from one to the next.
             found = []
             pos = joined.find(q)

@@ -283,7 +283,7 @@ class SearchIndex:
         return self._state.search(query, limit=limit, offset=offset, kind=kind, footnoted=footnoted)
 
 
-def content_word_counts(english: Column, en_words: Postings) -> npt.NDArray[np.int64]:
+def content_word_counts(english: Column, en_words: Postings) -> npt.NDArray[np.uint16]:
     """How many words each built English row has that are not stopwords (at least 1), in NumPy: its spaces
     plus one, less the stopwords it holds (each counted once)."""
     codes = np.frombuffer(english.joined.encode("ascii"), dtype=np.uint8)  # word strings: a-z, 0-9, spaces
@@ -293,4 +293,4 @@ def content_word_counts(english: Column, en_words: Postings) -> npt.NDArray[np.i
     for word in STOPWORDS:
         rows = en_words.get(text_hash(word))
         counts[rows[rows < english.base]] -= 1
-    return np.maximum(counts, 1)
+    return np.maximum(counts, 1).astype(np.uint16)
