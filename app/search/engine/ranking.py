@@ -1,9 +1,11 @@
 """Ranking: one query's walk through the tiers, scored by the bands of `bands.BANDS`.
 
-Every query goes through the one normaliser, then through the tiers in the order of the bands. A concept is
-reported once, under the best tier it reaches, and the walk stops at the first tier boundary at which `limit`
-hits are collected (the later tiers could not change the top `limit`). Equal scores are ordered as the
-glossary lists them (footnoted terms first by footnote number, then by slug).
+Every query goes through the one normaliser, then through the tiers in the order of their best bands (one
+tier may score in several: the English tier in the English, avoided and overlap bands). A concept is reported
+once, under its best score, and the walk stops as soon as the page's hits all score above the best band of
+the next tier, which therefore could not change the page. Equal scores are ordered as the glossary lists them
+(footnoted terms first by footnote number, then by slug). A tier that matches many rows ranks them in NumPy
+and offers only those that could make the page (`Ranker._offer_rows`).
 """
 
 from __future__ import annotations
