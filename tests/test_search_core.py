@@ -222,3 +222,17 @@ def test_an_index_built_a_part_at_a_time_is_the_index_built_at_once():
     for query in queries:
         for kind in (None, "platform"):
             assert parts.search(query, limit=20, kind=kind) == whole.search(query, limit=20, kind=kind), query
+
+
+def test_pages_stop_at_the_depth_limit_and_the_last_page_is_cut_to_it():
+    from app.search.engine import MAX_DEPTH
+
+    many = [_entry(f"t-{i:04d}", f"测试词{i}", "cè shì cí", f"Test {i}") for i in range(MAX_DEPTH + 50)]
+    index = SearchIndex(many)
+    last = index.search_page("测试", limit=100, offset=MAX_DEPTH - 30)
+    assert len(last.hits) == 30
+    assert not last.more
+    assert index.search_page("测试", limit=5, offset=MAX_DEPTH).hits == []
+    first = index.search_page("测试", limit=5)
+    assert first.more
+    assert [h.slug for h in first.hits] == [f"t-{i:04d}" for i in range(5)]

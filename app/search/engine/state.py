@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
@@ -274,13 +275,16 @@ class SearchIndex:
         kind: str | None = None,
         footnoted: bool | None = None,
     ) -> Page:
-        """The hits ranked `offset` to `offset + limit` (`limit` at most MAX_LIMIT, the two together at most
-        MAX_DEPTH: past that, no page), whether more follow, and how many concepts the search found."""
-        limit = max(1, min(limit, MAX_LIMIT))
+        """The hits ranked `offset` to `offset + limit` (`limit` at most MAX_LIMIT; no page reaches past
+        MAX_DEPTH, where `more` is False), whether more follow, and how many concepts the search found."""
         offset = max(0, offset)
-        if offset + limit > MAX_DEPTH:
+        limit = min(max(1, min(limit, MAX_LIMIT)), MAX_DEPTH - offset)
+        if limit <= 0:
             return Page([], more=False, total=0, total_exact=False)
-        return self._state.search(query, limit=limit, offset=offset, kind=kind, footnoted=footnoted)
+        page = self._state.search(query, limit=limit, offset=offset, kind=kind, footnoted=footnoted)
+        if offset + limit >= MAX_DEPTH:  # no page after this one, however many more the search found
+            return dataclasses.replace(page, more=False)
+        return page
 
 
 def content_word_counts(english: Column, en_words: Postings) -> npt.NDArray[np.uint16]:
