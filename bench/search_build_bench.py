@@ -34,8 +34,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from app.core import normalize
-from app.core.search import Entry, SearchIndex, initials_key, pinyin_key
 from app.db import make_engine
+from app.search.engine import Entry, SearchIndex, initials_key, pinyin_key
 from app.search.index import entries
 from app.terms import repository
 

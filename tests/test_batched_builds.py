@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.core.forms import keyed_forms_many, lookup_keys
 from app.core.matcher import patterns_of, term_patterns
-from app.core.search import form_key, form_keys
+from app.search.engine import form_key, form_keys
 from app.seeding import read_entries
 from app.terms import repository
 from app.terms.schemas import TermFields, TermRecord

@@ -30,7 +30,8 @@ def _top(client: AppClient, q: str, **params: object) -> dict:
         ("shù jù dé dì", "pinyin"),
         ("sjdd", "initials"),
         ("shu-ju-de-di", "slug"),
-        ("得地", "hans"),  # a fragment
+        ("得地", "hans:fragment"),
+        ("数据", "hans:prefix"),
     ],
 )
 def test_every_way_of_typing_data_for_land_finds_it_first(client: AppClient, q: str, matched: str):
@@ -51,7 +52,7 @@ def test_initials_find_six_services(client: AppClient):
 
 def test_a_swapped_pair_of_initials_still_finds_six_services(client: AppClient):
     top = _top(client, "lfjl")
-    assert (top["term"]["slug"], top["matched"]) == ("liu-fu-liu-jin", "initials~")
+    assert (top["term"]["slug"], top["matched"]) == ("liu-fu-liu-jin", "initials:fuzzy")
     assert top["score"] < 0.3
 
 
@@ -64,12 +65,13 @@ def test_english_words_find_the_rendering(client: AppClient):
 def test_an_english_typo_finds_the_rendering(client: AppClient):
     assert _top(client, "dat for land")["term"]["slug"] == "shu-ju-de-di"  # a prefix of a word
     top = _top(client, "dta for land")  # a real typo
-    assert (top["term"]["slug"], top["matched"]) == ("shu-ju-de-di", "en~")
+    assert top["term"]["slug"] == "shu-ju-de-di"
+    assert top["matched"] in {"en:fuzzy", "en_alternatives:fuzzy"}
 
 
 def test_a_chinese_typo_finds_the_headword(client: AppClient):
     top = _top(client, "六服六近")
-    assert (top["term"]["slug"], top["matched"]) == ("liu-fu-liu-jin", "hans~")
+    assert (top["term"]["slug"], top["matched"]) == ("liu-fu-liu-jin", "hans:fuzzy")
 
 
 def test_full_width_digits_find_the_safety_system_by_prefix(client: AppClient):
@@ -185,3 +187,128 @@ def test_the_openapi_document_declares_the_422_and_the_matched_fields(client: Ap
     assert "422" in operation["responses"]
     assert "initials" in operation["description"]
     assert {p["name"] for p in operation["parameters"]} >= {"q", "limit", "kind", "footnoted", "script"}
+
+
+# Issue 15: every way a new user typed these terms, each with the field `matched` names.
+ISSUE_FORMS = [
+    # The pinyin of the Chinese part alone of headwords with digits, letters or quotes.
+    ("daanquangongzuotixi", "1-22-3-da-an-quan-gong-zuo-ti-xi", "pinyin"),
+    ("xingdachengshi", "ii-xing-da-cheng-shi", "pinyin"),
+    ("yingjizongheguanlipingtai", "ying-ji-365-zong-he-guan-li-ping-tai", "pinyin"),
+    ("cujinkuajingmaoyibianlihuatiao", "cu-jin-kua-jing-mao-yi-bian-li-hua-12-tiao", "pinyin"),
+    # A pinyin run from the middle or the end.
+    ("kechuangzoulang", "chang-san-jiao-g60-ke-chuang-zou-lang", ":fragment"),
+    ("jingaiqu", "kun-shan-jin-gai-qu", "pinyin"),
+    # The pinyin of an alias (精网微格 of 精微网格).
+    ("jingwangweige", "jing-wei-wang-ge", "alias.pinyin"),
+    # Initials, complete or not.
+    ("sj", "shu-ju-de-di", "initials:prefix"),
+    ("sjd", "shu-ju-de-di", "initials:prefix"),
+    ("lfl", "liu-fu-liu-jin", "initials:prefix"),
+    ("kczl", "chang-san-jiao-g60-ke-chuang-zou-lang", "initials:fragment"),
+    # English with more words than the rendering, and an acronym alone.
+    ("Belt and Road Initiative (BRI)", "yi-dai-yi-lu", "en"),
+    ("live on a tight budget (tighten belts)", "guo-jin-ri-zi", "en_alternatives"),
+    ("pursue progress while ensuring stability", "wen-zhong-qiu-jin-gong-zuo-zong-ji-diao", "en"),
+    ("BRI", "yi-dai-yi-lu", "en_alternatives"),
+    # Renderings to avoid.
+    ("Data Gets Land", "shu-ju-de-di", "en_avoid"),
+    ("Six Services and Six Advances", "liu-fu-liu-jin", "en_avoid"),
+    ("second-tier city", "ii-xing-da-cheng-shi", "en_avoid"),
+]
+
+
+@pytest.mark.parametrize(("q", "slug", "matched"), ISSUE_FORMS)
+def test_every_form_a_new_user_typed_finds_its_term_in_the_top_five(client: AppClient, q: str, slug: str, matched: str):
+    items = _search(client, q, limit=5)
+    found = [i for i in items if i["term"]["slug"] == slug]
+    assert found, f"{q!r}: {[i['term']['slug'] for i in items]}"
+    said = found[0]["matched"]
+    if ":" in matched:  # the field and how (":fragment": of whichever pinyin field)
+        assert said.endswith(matched), said
+    else:  # the field, exactly (pinyin: of the headword or of an alias)
+        assert ":" not in said, said
+        assert said.endswith(matched), said
+
+
+# As typed, one character at a time: Latin forms from their third character (one or two letters are the start of
+# too many terms to say which is meant), Chinese from the first.
+TYPED = [
+    ("daanquangongzuotixi", "1-22-3-da-an-quan-gong-zuo-ti-xi"),
+    ("yingjizongheguanlipingtai", "ying-ji-365-zong-he-guan-li-ping-tai"),
+    ("kechuangzoulang", "chang-san-jiao-g60-ke-chuang-zou-lang"),
+    ("jingwangweige", "jing-wei-wang-ge"),
+    ("sjdd", "shu-ju-de-di"),
+    ("lflj", "liu-fu-liu-jin"),
+    ("Belt and Road Initiative", "yi-dai-yi-lu"),
+    ("live on a tight budget", "guo-jin-ri-zi"),
+    ("Six Services and Six Advances", "liu-fu-liu-jin"),
+    ("数据得地", "shu-ju-de-di"),
+    ("长三角G60科创走廊", "chang-san-jiao-g60-ke-chuang-zou-lang"),
+]
+
+
+@pytest.mark.parametrize(("typed", "slug"), TYPED)
+def test_while_typing_every_prefix_finds_the_term_in_the_top_ten(client: AppClient, typed: str, slug: str):
+    start = 1 if not typed.isascii() else 3
+    for end in range(start, len(typed) + 1):
+        prefix = typed[:end]
+        if prefix.endswith(" "):
+            continue
+        slugs = [i["term"]["slug"] for i in _search(client, prefix, limit=10)]
+        assert slug in slugs, (prefix, slugs)
+
+
+def test_an_avoided_rendering_says_so_and_ranks_below_the_approved_one(client: AppClient):
+    items = _search(client, "Data Gets Land")
+    assert (items[0]["term"]["slug"], items[0]["matched"]) == ("shu-ju-de-di", "en_avoid")
+    # Its approved rendering is a better match of its own rendering than the avoided one is.
+    top = _top(client, "Data-Based Land Allocation")
+    assert (top["term"]["slug"], top["matched"]) == ("shu-ju-de-di", "en")
+    assert top["score"] > items[0]["score"]
+
+
+def test_pages_follow_one_another_without_gaps_or_repeats(client: AppClient):
+    whole = client.get("/v1/search", params={"q": "xin", "limit": 100}).json()
+    expected = [i["term"]["slug"] for i in whole["items"]]
+    assert len(expected) > 12
+    seen: list[str] = []
+    cursor = None
+    for _ in range(50):
+        params: dict[str, object] = {"q": "xin", "limit": 5}
+        if cursor:
+            params["cursor"] = cursor
+        body = client.get("/v1/search", params=params).json()
+        assert len(body["items"]) <= 5
+        assert body["estimated_total"] >= len(seen) + len(body["items"])
+        seen += [i["term"]["slug"] for i in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen[: len(expected)] == expected
+    assert len(seen) == len(set(seen))
+
+
+def test_the_last_page_has_no_next_cursor_and_a_total(client: AppClient):
+    body = client.get("/v1/search", params={"q": "精微网格", "limit": 100}).json()
+    assert body["next_cursor"] is None
+    assert body["estimated_total"] == len(body["items"]) >= 1
+    assert body["total_exact"] is True
+
+
+@pytest.mark.parametrize("cursor", ["", "not-a-cursor", "eyJvIjotMSwicSI6IngifQ", "W10", "e30"])
+def test_a_cursor_that_is_not_ours_is_a_422_problem(client: AppClient, cursor: str):
+    response = client.get("/v1/search", params={"q": "xin", "cursor": cursor})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "cursor" in response.json()["detail"]
+
+
+def test_a_cursor_of_another_query_is_a_422_problem(client: AppClient):
+    cursor = client.get("/v1/search", params={"q": "xin", "limit": 2}).json()["next_cursor"]
+    assert cursor
+    response = client.get("/v1/search", params={"q": "shu", "cursor": cursor})
+    assert response.status_code == 422
+    assert "another query" in response.json()["detail"]
+    other_filter = client.get("/v1/search", params={"q": "xin", "cursor": cursor, "kind": "programme"})
+    assert other_filter.status_code == 422

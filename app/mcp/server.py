@@ -113,17 +113,20 @@ def _search(state: State) -> Callable[..., SearchResult]:
         """Search the glossary when the exact headword is not known; tolerant of one typo.
 
         Returns `items`, best first, each with the full `term`, a `score` (0–1) and `matched`, the field that
-        matched (hans, hant, alias, pinyin, initials, en, definition.en …; a trailing ~ marks a fuzzy match)."""
+        matched (hans, hant, alias, pinyin, initials, en, en_avoid (a rendering to avoid), definition.en …),
+        with `:prefix`, `:fragment` or `:fuzzy` when the match was one."""
         glossary, _settings = state()
         if not q.strip():
             raise ToolError("q: must contain something other than whitespace")
         chosen = Script(script)
         items = []
-        for hit in glossary.index(TermSearch).search(q, limit=limit, kind=kind, footnoted=None):
+        page = glossary.index(TermSearch).search_page(q, limit=limit, offset=0, kind=kind, footnoted=None)
+        for hit in page.hits:
             record = glossary.resolve(hit.slug)
             if record is not None:
                 items.append(SearchItem(term=present(record, chosen), score=hit.score, matched=hit.matched))
-        return SearchResult(items=items)
+        total = max(page.total, len(items))
+        return SearchResult(items=items, next_cursor=None, estimated_total=total, total_exact=page.total_exact)
 
     return search
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.core.search import Entry, Hit, SearchIndex
+from app.search.engine import Entry, Hit, Page, SearchIndex
 from app.terms.stored import StoredTerm
 
 
@@ -29,6 +29,7 @@ def entries(records: Sequence[StoredTerm]) -> list[Entry]:
                 pinyin=pinyin,
                 en=r.en,
                 en_alternatives=r.en_alternatives,
+                en_avoid=r.en_avoid,
                 definition_zh=definition_zh,
                 definition_en=definition_en,
                 kind=str(r.kind),
@@ -56,6 +57,11 @@ class TermSearch:
         self, query: str, *, limit: int = 20, kind: str | None = None, footnoted: bool | None = None
     ) -> list[Hit]:
         return self._index.search(query, limit=limit, kind=kind, footnoted=footnoted)
+
+    def search_page(
+        self, query: str, *, limit: int, offset: int, kind: str | None = None, footnoted: bool | None = None
+    ) -> Page:
+        return self._index.search_page(query, limit=limit, offset=offset, kind=kind, footnoted=footnoted)
 
     def __len__(self) -> int:
         return len(self._index)

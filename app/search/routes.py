@@ -10,31 +10,37 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import GlossaryDep, ScriptDep
 from app.core.script import Script
-from app.core.search import MAX_LIMIT
 from app.errors import InvalidInputError, responses
+from app.search.cursor import make_cursor, page_token, read_cursor
+from app.search.engine import MAX_LIMIT
+from app.search.engine.bands import describe
 from app.search.index import TermSearch
 from app.terms.schemas import Kind, TermOut, clean
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
-MATCHED = """\
-`matched` names the field that matched, best tier first:
-`hans`, `alias`, `hant` (a Traditional form, character-level or phrase-localised such as 資料得地), `slug`
-(exact, prefix or fragment of the form), `pinyin` (with or without tones, tone numbers or spaces; ü as ü, v,
-u: or u), `initials` (sjdd), `en`, `en_alternatives` (every word of the query; the last may be a prefix),
-`definition.zh`, `definition.en`. A trailing `~` (`pinyin~`, `hans~`, `en~` …) marks a fuzzy match, one typo
-away. The score bands: exact 0.95–1, prefix 0.85–0.95, fragment 0.75–0.85, pinyin 0.6–0.75, English 0.45–0.6,
-definition 0.3–0.45, fuzzy 0.1–0.3; equal scores keep the glossary's order (footnoted first, then by slug)."""
+MATCHED = (
+    "`matched` names the field that matched. The score bands, best first (equal scores keep the glossary's "
+    "order: footnoted first, then by slug):\n\n" + describe()
+)
 
 
 class SearchItem(BaseModel):
     term: TermOut
     score: float = Field(ge=0, le=1, description="Higher is better; see the bands in the endpoint description.")
-    matched: str = Field(examples=["hant", "pinyin", "initials~"], description=MATCHED)
+    matched: str = Field(examples=["hant", "pinyin", "initials:prefix", "hans:fuzzy"], description=MATCHED)
 
 
 class SearchResult(BaseModel):
     items: list[SearchItem]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` (with the same query) for the next page; null on the last."
+    )
+    estimated_total: int = Field(
+        description="How many concepts the search found: exact when `total_exact`, else a lower bound (the "
+        "search stops once the rest could not change the page)."
+    )
+    total_exact: bool
 
 
 @router.get(
@@ -59,6 +65,9 @@ def search(
         ),
     ],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` of the previous page of the same query.")
+    ] = None,
     kind: Kind | None = None,
     footnoted: Annotated[bool | None, Query(description="true: only the terms the source footnotes.")] = None,
     script: ScriptDep = Script.hans,
@@ -71,16 +80,29 @@ def search(
         raise InvalidInputError(f"q: {exc}") from exc
     if not q.strip():
         raise InvalidInputError("q: must contain something other than whitespace")
-    hits = glossary.index(TermSearch).search(q, limit=limit, kind=kind, footnoted=footnoted)
+    token = page_token(q, kind, footnoted)
+    offset = 0
+    if cursor is not None:
+        try:
+            offset = read_cursor(cursor, token)
+        except ValueError as exc:
+            raise InvalidInputError(f"cursor: {exc}") from exc
+    page = glossary.index(TermSearch).search_page(q, limit=limit, offset=offset, kind=kind, footnoted=footnoted)
     # Each term's JSON is the one `GET /v1/terms/{key}` serves (cached per version and script).
     parts = []
-    for hit in hits:
+    for hit in page.hits:
         record = glossary.resolve(hit.slug)
         if record is None:  # deleted since the search: the snapshot moved on
             continue
         body, _etag = glossary.rendered(record, script)
         parts.append(b'{"term":%b,"score":%b,"matched":%b}' % (body, json.dumps(hit.score).encode(), _q(hit.matched)))
-    return Response(b'{"items":[' + b",".join(parts) + b"]}", media_type="application/json")
+    next_cursor = make_cursor(offset + limit, token) if page.more else None
+    tail = b'],"next_cursor":%b,"estimated_total":%d,"total_exact":%b}' % (
+        _q(next_cursor) if next_cursor else b"null",
+        max(page.total, offset + len(page.hits)),
+        b"true" if page.total_exact else b"false",
+    )
+    return Response(b'{"items":[' + b",".join(parts) + tail, media_type="application/json")
 
 
 def _q(text: str) -> bytes:
