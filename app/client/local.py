@@ -49,7 +49,8 @@ class LocalTransport(httpx.BaseTransport):
 
     async def _handle(self, request: httpx.Request) -> httpx.Response:
         response = await self._inner.handle_async_request(request)
-        body = await response.aread()
+        # The raw bytes, as the headers describe them (a gzip body stays gzip: the outer response decodes it).
+        body = b"".join([chunk async for chunk in response.aiter_raw()])
         await response.aclose()
         headers: Any = response.headers
         return httpx.Response(response.status_code, headers=headers, content=body, extensions=response.extensions)
