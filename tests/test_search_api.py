@@ -312,3 +312,25 @@ def test_a_cursor_of_another_query_is_a_422_problem(client: AppClient):
     assert "another query" in response.json()["detail"]
     other_filter = client.get("/v1/search", params={"q": "xin", "cursor": cursor, "kind": "programme"})
     assert other_filter.status_code == 422
+
+
+def test_the_score_bands_keep_their_order_for_one_term(client: AppClient):
+    """Whatever the table's numbers, a better kind of match scores above a worse one (the order of the
+    bands, pinned through the API for one real term)."""
+    queries = [
+        ("数据得地", "hans"),
+        ("数据得", "hans:prefix"),
+        ("据得地", "hans:fragment"),
+        ("shujudedi", "pinyin"),
+        ("shujude", "pinyin:prefix"),
+        ("Data-Based Land Allocation", "en"),
+        ("Data Gets Land", "en_avoid"),
+    ]
+    scores = []
+    for q, matched in queries:
+        items = client.get("/v1/search", params={"q": q, "limit": 20}).json()["items"]
+        [hit] = [i for i in items if i["term"]["slug"] == "shu-ju-de-di"]
+        assert hit["matched"] == matched, (q, hit["matched"])
+        scores.append(hit["score"])
+    assert scores == sorted(scores, reverse=True)
+    assert len(set(scores)) == len(scores)

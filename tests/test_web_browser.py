@@ -307,7 +307,7 @@ def test_keyboard_only_text_pane_shows_a_terms_rendering_on_focus(desk: Desk):
 def test_an_editor_keeps_the_key_for_the_tab_and_edits_a_note_with_its_etag(desk: Desk, desk_db: Database):
     key = make_key(desk_db, name="desk-editor")
     page = desk.goto("/editor")
-    assert page.locator("#drafts").is_hidden()  # this API has no drafts yet: the queue stays hidden
+    page.locator("#drafts-status").filter(has_text="No drafts are waiting.").wait_for()
     page.get_by_label("Editor key").fill(key)
     page.get_by_role("button", name="Keep for this tab").click()
     assert page.evaluate("Object.values(sessionStorage)") == [key]
@@ -450,3 +450,24 @@ def test_docs_and_redoc_render_offline(desk: Desk):
     page = desk.goto("/redoc")
     page.get_by_text("/v1/search").first.wait_for()
     desk.screenshot("redoc", full_page=False)
+
+
+def test_an_editor_approves_and_rejects_drafts_from_the_queue(desk: Desk, desk_db: Database):
+    key = make_key(desk_db, name="desk-reviewer")
+    definition = {"zh": "用于测试的词条。", "en": "An entry used in tests."}
+    for hans in ("测试草稿", "另一草稿"):
+        entry = {"hans": hans, "en": "Test Draft", "definition": definition, "kind": "concept", "status": "draft"}
+        assert httpx.post(f"{desk.base}/v1/terms", json=entry, headers=bearer(key)).status_code == 201
+    page = desk.goto("/editor")
+    page.get_by_label("Editor key").fill(key)
+    page.get_by_role("button", name="Keep for this tab").click()
+    page = desk.goto("/editor")
+    drafts = page.locator("#draft-list li")
+    drafts.first.wait_for()
+    assert drafts.count() == 2
+    page.locator("#draft-list li", has_text="测试草稿").get_by_role("button", name="Approve").click()
+    page.locator("#drafts-status").filter(has_text="approved").wait_for()
+    page.locator("#draft-list li", has_text="另一草稿").get_by_role("button", name="Reject").click()
+    page.locator("#drafts-status").filter(has_text="rejected").wait_for()
+    assert httpx.get(f"{desk.base}/v1/terms/ce-shi-cao-gao").json()["status"] == "approved"
+    assert httpx.get(f"{desk.base}/v1/terms/ling-yi-cao-gao").status_code == 410

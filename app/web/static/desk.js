@@ -553,9 +553,9 @@
     });
   }
 
-  // The next-report issue's draft queue. Shown only when GET /v1/terms?status=draft answers with entries that
-  // carry "status": "draft" (an API without drafts ignores the filter and returns approved entries without the
-  // field). Approve: PATCH {"status": "approved"}; reject: DELETE; each with the entry's ETag in If-Match.
+  // The draft queue: GET /v1/terms?status=draft (shown only when it answers with entries that carry
+  // "status": "draft"). Approve: POST …/approve; reject: POST …/reject; each with the entry's ETag in If-Match,
+  // each recorded in the term's history as approve or reject.
   function draftQueue() {
     var section = $("#drafts");
     if (!section) return;
@@ -575,22 +575,21 @@
         var li = el("li", {className: "draft"},
           el("a", {href: "/terms/" + encodeURIComponent(t.slug)}, el("span", {lang: "zh-Hans", text: t.hans}), " ",
             el("span", {lang: "en", text: t.en})), " ", approve, " ", reject);
-        approve.addEventListener("click", function () { review(t.slug, "PATCH", {status: "approved"}, li); });
-        reject.addEventListener("click", function () { review(t.slug, "DELETE", undefined, li); });
+        approve.addEventListener("click", function () { review(t.slug, "approve", li); });
+        reject.addEventListener("click", function () { review(t.slug, "reject", li); });
         list.appendChild(li);
       });
     });
 
-    function review(slug, method, payload, li) {
+    function review(slug, decision, li) {
       var url = "/v1/terms/" + encodeURIComponent(slug);
       api("GET", url).then(function (current) {
         if (!current.ok) { say(status, current.detail, true); return null; }
         var headers = {"If-Match": current.etag};
-        if (payload) headers["Content-Type"] = "application/merge-patch+json";
-        return api(method, url, payload, authorised(headers)).then(function (result) {
+        return api("POST", url + "/" + decision, undefined, authorised(headers)).then(function (result) {
           if (!result.ok) { say(status, slug + ": " + result.detail, true); return; }
           li.remove();
-          say(status, slug + (method === "DELETE" ? " rejected." : " approved."));
+          say(status, slug + (decision === "reject" ? " rejected." : " approved."));
         });
       });
     }
