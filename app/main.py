@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from app.annotate.index import WithDrafts
 from app.annotate.routes import router as annotate_router
 from app.api import openapi, problems
 from app.api.deps import EngineDep, GlossaryDep
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         glossary = Glossary(derived_indexes())
         refresh(engine, glossary)
         app.state.engine, app.state.glossary, app.state.settings = engine, glossary, settings
+        app.state.with_drafts = WithDrafts(glossary)
         follower = asyncio.create_task(follow(engine, glossary, settings.refresh_interval))
         warming = asyncio.create_task(anyio.to_thread.run_sync(normalize.warm))  # running-text tables, off the loop
         try:

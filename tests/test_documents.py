@@ -98,6 +98,14 @@ def test_a_second_report_end_to_end(editor):
         for i in client.get("/v1/search", params={"q": "三新并举"}).json()["items"]
     )
     assert "三新并举" not in client.get("/v1/export", params={"format": "deepl"}).text
+    # … unless a request asks for them.
+    asked = client.post("/v1/annotate", params={"include_drafts": "true"}, json={"text": text}).json()["matches"]
+    assert [m["slug"] for m in asked] == ["san-xin-bing-ju"]
+    qa = client.post("/v1/qa", params={"include_drafts": "true"}, json={"source": text, "target": "Three"}).json()
+    assert [i["slug"] for i in qa["issues"]] == ["san-xin-bing-ju"]
+    assert client.post("/v1/qa", json={"source": text, "target": "Three"}).json()["issues"] == []
+    listed = client.get("/v1/export", params={"format": "json", "status": "draft"}).json()["items"]
+    assert "san-xin-bing-ju" in {t["slug"] for t in listed}
 
     # Approving needs the English; the edit and the approval are each recorded.
     etag = client.get("/v1/terms/san-xin-bing-ju").headers["etag"]

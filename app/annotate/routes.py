@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from app.annotate.glossary import azure_markup, deepl_entries, text_terms
 from app.annotate.index import Annotation, Found, TermAnnotator
-from app.api.deps import GlossaryDep, SettingsDep
+from app.api.deps import IncludeDraftsDep, SettingsDep, WithDraftsDep
 from app.config import Settings
 from app.core import qa
 from app.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError, responses
@@ -144,10 +144,6 @@ def check_size(settings: Settings, field: str, text: str) -> None:
         raise PayloadTooLargeError(f"{field}: the text is larger than the limit of {limit} bytes (UTF-8)")
 
 
-def _annotator(glossary: GlossaryDep) -> TermAnnotator:
-    return glossary.index(TermAnnotator)
-
-
 def _matches_json(found: Found) -> bytes:
     """The `matches` array as UTF-8 JSON, written directly: each distinct (surface, pattern) is encoded once,
     not once per match (a megabyte of report text has 17,000 matches and a few hundred distinct terms), and
@@ -209,10 +205,11 @@ _TEXT_SCHEMA = {"schema": {"type": "string"}}
 )
 async def annotate(
     request: AnnotateRequest,
-    glossary: GlossaryDep,
+    with_drafts: WithDraftsDep,
     settings: SettingsDep,
     kind: Annotated[Kind | None, Query(description="Only the terms of this kind.")] = None,
     format: Annotated[AnnotateFormat, Query(description=FORMATS)] = "json",
+    include_drafts: IncludeDraftsDep = False,
 ) -> Response:
     """Every glossary term in the text, leftmost-longest and not overlapping.
 
@@ -222,7 +219,8 @@ async def annotate(
     term of another kind is not split to find a shorter one of this kind).
     """
     check_size(settings, "text", request.text)
-    return await off_loop_if_long(len(request.text), _annotate, _annotator(glossary), request.text, kind, format)
+    annotator = with_drafts.annotator(include_drafts)
+    return await off_loop_if_long(len(request.text), _annotate, annotator, request.text, kind, format)
 
 
 def _annotate(annotator: TermAnnotator, text: str, kind: str | None, format: str) -> Response:
@@ -239,7 +237,9 @@ def _annotate(annotator: TermAnnotator, text: str, kind: str | None, format: str
 
 
 @router.post("/qa", response_model=QaResult, tags=["qa"], responses=_ERRORS)
-async def check_translation(request: QaRequest, glossary: GlossaryDep, settings: SettingsDep) -> Response:
+async def check_translation(
+    request: QaRequest, with_drafts: WithDraftsDep, settings: SettingsDep, include_drafts: IncludeDraftsDep = False
+) -> Response:
     """Check an English translation against the glossary terms of its Chinese source.
 
     For each concept in the source (one issue per concept, at its first place): `missing` when the target has
@@ -249,7 +249,8 @@ async def check_translation(request: QaRequest, glossary: GlossaryDep, settings:
     check_size(settings, "source", request.source)
     check_size(settings, "target", request.target)
     chars = len(request.source) + len(request.target)
-    return await off_loop_if_long(chars, _check_translation, _annotator(glossary), request.source, request.target)
+    annotator = with_drafts.annotator(include_drafts)
+    return await off_loop_if_long(chars, _check_translation, annotator, request.source, request.target)
 
 
 def _check_translation(annotator: TermAnnotator, source: str, target: str) -> Response:

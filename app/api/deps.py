@@ -13,6 +13,7 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from app.annotate.index import WithDrafts
 from app.config import Settings
 from app.core.script import Script
 from app.db import unit_of_work
@@ -26,6 +27,10 @@ log = logging.getLogger("app.api")
 
 async def get_glossary(request: Request) -> Glossary:
     return request.app.state.glossary  # type: ignore[no-any-return]
+
+
+async def get_with_drafts(request: Request) -> WithDrafts:
+    return request.app.state.with_drafts  # type: ignore[no-any-return]
 
 
 async def get_engine(request: Request) -> Engine:
@@ -65,6 +70,10 @@ def write_session(request: Request) -> Iterator[Session]:
 
 
 GlossaryDep = Annotated[Glossary, Depends(get_glossary)]
+WithDraftsDep = Annotated[WithDrafts, Depends(get_with_drafts)]
+IncludeDraftsDep = Annotated[
+    bool, Query(description="true: draft terms (under review) count too; by default only approved terms do.")
+]
 # scope="function": the commit runs when the route returns, not after the response is sent.
 WriteSessionDep = Annotated[Session, Depends(write_session, scope="function")]
 EngineDep = Annotated[Engine, Depends(get_engine)]

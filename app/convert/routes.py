@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StrictBool
 
 from app.annotate.index import Found, TermAnnotator
 from app.annotate.routes import check_size, json_response
-from app.api.deps import GlossaryDep, SettingsDep
+from app.api.deps import IncludeDraftsDep, SettingsDep, WithDraftsDep
 from app.convert.protect import WrittenForm, convert_piecewise, cut_out, protected_form, protects
 from app.core.script import available_configs, convert, line_slices
 from app.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError, responses
@@ -82,14 +82,16 @@ def _replacements(found: Found, config: str) -> list[str]:
     response_model=ConvertResult,
     responses=responses(InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError),
 )
-async def convert_text(request: ConvertRequest, glossary: GlossaryDep, settings: SettingsDep) -> Response:
+async def convert_text(
+    request: ConvertRequest, with_drafts: WithDraftsDep, settings: SettingsDep, include_drafts: IncludeDraftsDep = False
+) -> Response:
     """Convert `text` with the OpenCC config `config`, glossary terms protected unless `protect_terms` is false."""
     configs = available_configs()
     if request.config not in configs:
         raise InvalidInputError(f"config: unknown OpenCC config {request.config!r}; valid: {', '.join(configs)}")
     check_size(settings, "text", request.text)
     text, config = request.text, request.config
-    annotator = glossary.index(TermAnnotator) if request.protect_terms and protects(config) else None
+    annotator = with_drafts.annotator(include_drafts) if request.protect_terms and protects(config) else None
     converted = await _converted(text, config, annotator)
     # Encoded here rather than validated again through ConvertResult (which documents the shape): the
     # response model would copy and re-check the whole converted text.

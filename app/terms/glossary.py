@@ -203,6 +203,9 @@ class Glossary:
             record = self._by_slug.get(slug) if slug else None
         return record
 
+    def has_drafts(self) -> bool:
+        return any(r.status != Status.approved for r in self._by_slug.values())
+
     def is_gone(self, slug: str) -> bool:
         """Whether `slug` was a concept that has been deleted."""
         return slug in self._gone
