@@ -441,3 +441,23 @@ def test_an_import_that_creates_a_slug_created_since_its_plan_is_409_with_no_sql
         assert "changed while importing" in raised.value.detail
         assert "INSERT" not in raised.value.detail
         assert "UNIQUE" not in raised.value.detail
+
+
+def test_csv_and_json_imports_derive_slug_and_pinyin_when_left_out(fresh_db: Database):
+    with client_for(fresh_db) as client:
+        headers = editor_key(fresh_db)
+        row = {
+            "hans": "测试词条",
+            "en": "Test Entry",
+            "definition_zh": "测试。",
+            "definition_en": "A test.",
+            "kind": "concept",
+        }
+        created = import_file(client, headers, "csv", _csv([row]))
+        assert created.status_code == 200, created.text
+        assert [o["slug"] for o in created.json()["created"]] == ["ce-shi-ci-tiao"]
+        assert client.get("/v1/terms/ce-shi-ci-tiao").json()["pinyin"] == "cè shì cí tiáo"
+        entry = {"hans": "测验词条", "slug": "my-own", "en": "Quiz Entry", "kind": "concept",
+                 "definition": {"zh": "测验。", "en": "A quiz."}}  # fmt: skip
+        body = json.dumps([entry], ensure_ascii=False).encode()
+        assert [o["slug"] for o in import_file(client, headers, "json", body).json()["created"]] == ["my-own"]

@@ -37,10 +37,12 @@ COLUMNS = [
     "related",
     "sources",
     "note",
+    "status",
     "version",
     "updated_at",
 ]
-_REQUIRED = {"slug", "hans", "pinyin", "en", "definition_zh", "definition_en", "kind"}
+# slug and pinyin are derived when left out (`TermFields`), status is approved unless the file says draft.
+_REQUIRED = {"hans", "en", "definition_zh", "definition_en", "kind"}
 _LISTS = ("en_alternatives", "en_avoid", "aliases", "related")
 _OBJECT_LISTS = ("components", "sources")
 _BOOKKEEPING = ("version", "updated_at")
@@ -114,6 +116,7 @@ def write_csv(terms: Iterable[TermOut], *, bom: bool = False) -> Iterator[str]:
                 "related": "\n".join(t.related),
                 "sources": _dumps([s.model_dump(mode="json") for s in t.sources]) if t.sources else "",
                 "note": t.note or "",
+                "status": str(t.status),
                 "version": str(t.version),
                 "updated_at": t.updated_at.isoformat().replace("+00:00", "Z"),
             }
@@ -167,9 +170,9 @@ def _csv_entry(number: int, line: int, header: list[str], row: list[str]) -> Raw
         return entry
     cells = {name: restore(value) for name, value in zip(header, row, strict=True)}
     data: dict[str, Any] = entry.data
-    for name in ("slug", "hans", "pinyin", "en", "kind"):
+    for name in ("hans", "en", "kind"):
         data[name] = cells[name]
-    for name in ("hant", "en_origin", "note"):
+    for name in ("slug", "pinyin", "hant", "en_origin", "note", "status"):
         if cells.get(name, "").strip():
             data[name] = cells[name]
     for name in _LISTS:
