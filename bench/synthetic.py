@@ -162,7 +162,8 @@ def glossary_database(count: int, directory: Path = DEFAULT_DIRECTORY) -> str:
     Building 100,000 concepts takes a few minutes; every benchmark shares the file in `directory`.
     """
     path = directory / f"glossary-{count}.db"
-    if path.exists():
+    if path.exists():  # built by an earlier run: brought up to the schema of this checkout
+        command.upgrade(alembic_config(f"sqlite:///{path}"), "head")
         return f"sqlite:///{path}"
     directory.mkdir(parents=True, exist_ok=True)
     building = path.with_suffix(".building")
