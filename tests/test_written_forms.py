@@ -105,7 +105,13 @@ def test_a_footnote_number_marks_one_footnote_of_one_document(editor):
     client, headers = editor
     footnote_one = new_entry(
         footnote=1,
-        sources=[{"document": "2024年昆山市政府工作报告", "date": "2024-01-08", "quote": "这是测试词条。"}],
+        sources=[
+            {
+                "document": "2024年昆山市政府工作报告",
+                "date": "2024-01-08",
+                "quote": "围绕降低企业综合成本，优化各类要素配置，推行“数据得地”⑧、数字征信等改革举措。",
+            }
+        ],
     )
     response = client.post("/v1/terms", json=footnote_one, headers=headers)
     assert response.status_code == 409, response.text

@@ -101,7 +101,9 @@ class DocumentPage(BaseModel):
 
 class DraftsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    min_score: float = Field(default=0.6, ge=0, le=1, description="Draft only candidates scoring at least this.")
+    min_score: float = Field(
+        default=0.6, ge=0, le=1, strict=True, description="Draft only candidates scoring at least this."
+    )
 
 
 _WRITE = (UnauthorizedError, ForbiddenError, InvalidInputError, ConflictError, UnavailableError)

@@ -6,15 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import models
 from app.errors import ConflictError, NotFoundError
-from app.terms.schemas import Line, LongText, Slug, TermFields
+from app.terms.schemas import Line, LongText, Slug, TermFields, iso_date
 
 MAX_DOCUMENT_CHARS = 2_000_000
 
@@ -26,7 +26,7 @@ class DocumentIn(BaseModel):
     id: Slug = Field(description="A stable ASCII id, e.g. kunshan-2024-government-work-report.")
     title: Line = Field(description="The title as sources name it, e.g. 2024年昆山市政府工作报告.")
     title_en: Line
-    date: dt.date | None = None
+    date: Annotated[dt.date | None, BeforeValidator(iso_date)] = None
     place: Line | None = None
     kind: Line = Field(default="government-work-report", max_length=40)
     text: LongText = Field(max_length=MAX_DOCUMENT_CHARS, description="The full text, verbatim.")

@@ -160,7 +160,7 @@ class Component(BaseModel):
     en: Line
 
 
-def _iso_date(value: object) -> object:
+def iso_date(value: object) -> object:
     """Dates come as ISO 8601 strings (or date objects from YAML), never as numbers."""
     if isinstance(value, bool | int | float):
         raise ValueError("a date is an ISO 8601 string such as 2024-01-08")
@@ -170,7 +170,7 @@ def _iso_date(value: object) -> object:
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
     document: Line
-    date: Annotated[dt.date | None, BeforeValidator(_iso_date)] = None
+    date: Annotated[dt.date | None, BeforeValidator(iso_date)] = None
     section: Line | None = None
     quote: LongText
 
