@@ -255,24 +255,30 @@ def _apply(session: Session, entries: list[TermFields], take: set[str], keep: se
     current: dict[str, TermRecord] = {r.slug: r.full() for r in live}
     new: list[TermFields] = []
     changed: list[tuple[TermFields, str]] = []  # (entry, action)
-    for entry in entries:
-        digest = entry.content_hash()
+    digests: dict[str, str] = {}  # the seed entry's hash, the baseline of what is written
+    gone = {slug for slug, (_baseline, deleted) in baselines.items() if deleted}
+    for seeded in entries:
+        digest = seeded.content_hash()  # the baseline is the seed's own entry ...
+        entry = _without_relations_to(seeded, gone)  # ... what is written leaves out relations to deleted ones
         baseline, deleted = baselines.get(entry.slug, (None, False))
         record = current.get(entry.slug)
         if entry.slug not in baselines:
             new.append(entry)
+            digests[entry.slug] = digest
         elif deleted and entry.slug in take:
             changed.append((entry, "restore"))
+            digests[entry.slug] = digest
         elif deleted:
             report.deleted.append(entry.slug)
         elif record is None:
             continue  # cannot happen: live concepts are all loaded
-        elif (ours := record.content_hash()) == digest:
+        elif (ours := record.content_hash()) in (digest, entry.content_hash()):
             report.unchanged.append(entry.slug)
             if baseline != digest:
                 repository.set_seed_baselines(session, {entry.slug: digest})
         elif entry.slug in take or baseline == ours:
             changed.append((entry, "update"))
+            digests[entry.slug] = digest
         elif entry.slug in keep:
             repository.set_seed_baselines(session, {entry.slug: digest})
             report.kept.append(entry.slug)
@@ -280,9 +286,9 @@ def _apply(session: Session, entries: list[TermFields], take: set[str], keep: se
             report.kept.append(entry.slug)
         else:
             report.conflicts.append(entry.slug)
-    _create(session, new, report)
+    _create(session, new, digests, report)
     for entry, action in changed:
-        if _saved(session, entry, report, action=action):
+        if _saved(session, entry, digests[entry.slug], report, action=action):
             (report.restored if action == "restore" else report.updated).append(entry.slug)
     in_seed = {e.slug for e in entries}
     report.removed = sorted(
@@ -291,21 +297,28 @@ def _apply(session: Session, entries: list[TermFields], take: set[str], keep: se
     return report
 
 
-def _create(session: Session, entries: list[TermFields], report: SeedReport) -> None:
+def _without_relations_to(entry: TermFields, gone: set[str]) -> TermFields:
+    """`entry` without its relations to deleted concepts (a deletion through the API is kept, and the seed's
+    entries that point at it are applied without that link)."""
+    related = [slug for slug in entry.related if slug not in gone]
+    return entry if len(related) == len(entry.related) else entry.model_copy(update={"related": related})
+
+
+def _create(session: Session, entries: list[TermFields], digests: dict[str, str], report: SeedReport) -> None:
     """Create the new entries in bulk; if the database refuses the bulk, one at a time, so that one entry it
     cannot take (a form another concept owns) leaves the others to be created."""
     if not entries:
         return
     try:
         with session.begin_nested():
-            writes.insert_many(session, entries, actor=ACTOR, seed_hashes={e.slug: e.content_hash() for e in entries})
+            writes.insert_many(session, entries, actor=ACTOR, seed_hashes=digests)
         report.created += [e.slug for e in entries]
         return
     except (GlossaryError, IntegrityError):
         pass
     pending = list(entries)
     while pending:  # an entry related to one created later in this loop waits for the next round
-        left = [e for e in pending if not _saved(session, e, report, action="create")]
+        left = [e for e in pending if not _saved(session, e, digests[e.slug], report, action="create")]
         report.created += [e.slug for e in pending if e not in left]
         if len(left) == len(pending):
             break
@@ -314,7 +327,7 @@ def _create(session: Session, entries: list[TermFields], report: SeedReport) -> 
         pending = left
 
 
-def _saved(session: Session, entry: TermFields, report: SeedReport, *, action: str) -> bool:
+def _saved(session: Session, entry: TermFields, seed_hash: str, report: SeedReport, *, action: str) -> bool:
     """Save one entry in a savepoint; False (and the reason in `report.not_applied`) if it was refused."""
     try:
         with session.begin_nested():

@@ -74,6 +74,9 @@ def test_an_api_delete_stays_deleted_and_is_reported_never_a_crash(editor, fresh
     report = reseed(fresh_db, SEEDS_DIR)
     assert report.deleted == ["shu-ju-de-di"]
     assert report.created == report.updated == []
+    # 数字征信 relates to 数据得地: it lost that link with the deletion, which is not an edit to report
+    assert report.kept == []
+    assert report.nothing_to_do
     assert client.get("/v1/terms/shu-ju-de-di").status_code == 410
     assert reseed(fresh_db, SEEDS_DIR).deleted == ["shu-ju-de-di"]  # and again: still not resurrected
 
