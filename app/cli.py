@@ -501,6 +501,10 @@ def import_file(
 from app.client.cli import register as _register_client_commands  # noqa: E402
 
 _register_client_commands(cli)
+# `glossary documents` and `glossary drafts` live with the documents' routes and services.
+from app.documents.cli import register as _register_document_commands  # noqa: E402
+
+_register_document_commands(cli)
 
 if __name__ == "__main__":
     main()

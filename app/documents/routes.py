@@ -18,12 +18,10 @@ from app.api.deps import EngineDep, GlossaryDep, SettingsDep, WriteSessionDep
 from app.auth import EditorDep
 from app.db import read_session
 from app.documents import service
-from app.documents.drafting import draft_entries
 from app.documents.extraction import extract
 from app.errors import (
     ConflictError,
     ForbiddenError,
-    GlossaryError,
     InvalidInputError,
     NotFoundError,
     PayloadTooLargeError,
@@ -32,7 +30,6 @@ from app.errors import (
     UnsupportedMediaTypeError,
     responses,
 )
-from app.terms import writes
 from app.terms.editing import actor_of
 from app.terms.schemas import Kind, Slug, Text
 
@@ -152,23 +149,4 @@ def create_drafts(
     """Turn the document's candidate coinages the glossary lacks into draft entries (editor key): slug and
     pinyin derived, the footnote as definition where there is one, the sentence as the source quote, English
     left for the editor. Drafts are listed by `GET /v1/terms?status=draft`, then approved or rejected."""
-    row = service.get(session, document_id)
-    annotator = glossary.index(TermAnnotator)
-    known = [(start, end, pattern.slug) for start, end, pattern in annotator.scan(row.text).scan.spans()]
-    candidates = extract(row.text, known)
-    date = row.date.isoformat() if row.date else None
-    fields, skipped = service.drafts_from(draft_entries(candidates, document=row.title, date=date,
-                                                         min_score=request.min_score))  # fmt: skip
-    created: list[str] = []
-    for entry in fields:
-        if glossary.resolve(entry.slug) is not None or glossary.is_gone(entry.slug):
-            skipped.append({"surface": entry.hans, "reason": f"the slug {entry.slug!r} is taken"})
-            continue
-        try:
-            with session.begin_nested():
-                writes.save(session, entry, actor=actor_of(caller), must_be_new=True, action="draft")
-        except GlossaryError as exc:
-            skipped.append({"surface": entry.hans, "reason": exc.detail})
-            continue
-        created.append(entry.slug)
-    return service.DraftOutcome(created=created, skipped=skipped)
+    return service.create_drafts(session, glossary, document_id, min_score=request.min_score, actor=actor_of(caller))

@@ -6,15 +6,22 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import models
-from app.errors import ConflictError, NotFoundError
+from app.annotate.index import TermAnnotator
+from app.documents.drafting import draft_entries
+from app.documents.extraction import extract
+from app.errors import ConflictError, GlossaryError, NotFoundError
+from app.terms import writes
 from app.terms.schemas import Line, LongText, Slug, TermFields, iso_date
+
+if TYPE_CHECKING:
+    from app.terms.glossary import Glossary
 
 MAX_DOCUMENT_CHARS = 2_000_000
 
@@ -132,3 +139,30 @@ def drafts_from(raw: Sequence[dict[str, Any]]) -> tuple[list[TermFields], list[d
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             skipped.append({"surface": draft.get("hans", ""), "reason": str(exc).splitlines()[-1].strip()})
     return fields, skipped
+
+
+def create_drafts(
+    session: Session, glossary: Glossary, document_id: str, *, min_score: float, actor: str
+) -> DraftOutcome:
+    """Draft entries (`status: draft`) for the document's candidate coinages the glossary lacks, each a recorded
+    change by `actor`; a candidate that cannot be drafted (its slug taken, a rule broken) is skipped with the
+    reason, the others are still written. `glossary` is the caller's snapshot: what it knows is not drafted."""
+    row = get(session, document_id)
+    annotator = glossary.index(TermAnnotator)
+    known = [(start, end, pattern.slug) for start, end, pattern in annotator.scan(row.text).scan.spans()]
+    candidates = extract(row.text, known)
+    date = row.date.isoformat() if row.date else None
+    fields, skipped = drafts_from(draft_entries(candidates, document=row.title, date=date, min_score=min_score))
+    created: list[str] = []
+    for entry in fields:
+        if glossary.resolve(entry.slug) is not None or glossary.is_gone(entry.slug):
+            skipped.append({"surface": entry.hans, "reason": f"the slug {entry.slug!r} is taken"})
+            continue
+        try:
+            with session.begin_nested():
+                writes.save(session, entry, actor=actor, must_be_new=True, action="draft")
+        except GlossaryError as exc:
+            skipped.append({"surface": entry.hans, "reason": exc.detail})
+            continue
+        created.append(entry.slug)
+    return DraftOutcome(created=created, skipped=skipped)

@@ -120,12 +120,14 @@ def approve(session: Session, etags: Etags, slug: str, if_match: str | None, cal
     """A draft becomes an approved term (422 if it still lacks its English or definitions)."""
     current = _current(session, slug)
     _check_if_match(etags, current, if_match)
+    return _approve(session, current, actor_of(caller))
+
+
+def _approve(session: Session, current: TermRecord, actor: str) -> TermRecord:
     if current.status == Status.approved:
-        raise ConflictError(f"the concept {slug!r} is approved already")
+        raise ConflictError(f"the concept {current.slug!r} is approved already")
     fields = validated({**current.content(), "status": str(Status.approved)})
-    record, _changed = writes.save(
-        session, fields, actor=actor_of(caller), expected_version=current.version, action="approve"
-    )
+    record, _changed = writes.save(session, fields, actor=actor, expected_version=current.version, action="approve")
     return record
 
 
@@ -133,9 +135,24 @@ def reject(session: Session, etags: Etags, slug: str, if_match: str | None, call
     """A draft leaves the glossary, recorded as rejected (its history stays; restore brings it back)."""
     current = _current(session, slug)
     _check_if_match(etags, current, if_match)
+    _reject(session, current, actor_of(caller))
+
+
+def _reject(session: Session, current: TermRecord, actor: str) -> None:
     if current.status == Status.approved:
-        raise ConflictError(f"the concept {slug!r} is approved, not a draft: delete it instead")
-    writes.soft_delete(session, slug, expected_version=current.version, actor=actor_of(caller), action="reject")
+        raise ConflictError(f"the concept {current.slug!r} is approved, not a draft: delete it instead")
+    writes.soft_delete(session, current.slug, expected_version=current.version, actor=actor, action="reject")
+
+
+def approve_trusted(session: Session, slug: str, actor: str) -> TermRecord:
+    """`approve` for a trusted caller that sends no ETag (the CLI, as `glossary import`): the version read here
+    is the one the write expects, so a change made in between still fails (`StaleVersionError`)."""
+    return _approve(session, _current(session, slug), actor)
+
+
+def reject_trusted(session: Session, slug: str, actor: str) -> None:
+    """`reject` for a trusted caller that sends no ETag (see `approve_trusted`)."""
+    _reject(session, _current(session, slug), actor)
 
 
 def validated(data: dict[str, Any]) -> TermFields:
