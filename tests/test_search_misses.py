@@ -20,13 +20,13 @@ MISSES = "/v1/search/misses"
 NOWHERE = "全然不存在的口号"  # no term, no fuzzy neighbour
 
 
-def _misses(client, key: str, **params) -> dict:  # type: ignore[no-untyped-def]
+def _misses(client, key: str, **params) -> dict:
     response = client.get(MISSES, params=params, headers=bearer(key))
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def _search(client, q: str, **params) -> dict:  # type: ignore[no-untyped-def]
+def _search(client, q: str, **params) -> dict:
     response = client.get("/v1/search", params={"q": q, **params})
     assert response.status_code == 200, response.text
     return response.json()
@@ -36,7 +36,7 @@ def _rows(db: Database) -> list[models.SearchMiss]:
     engine = db.engine()
     try:
         with engine.connect() as connection:
-            return list(connection.execute(select(models.SearchMiss).order_by(models.SearchMiss.key)))  # type: ignore[arg-type]
+            return list(connection.execute(select(models.SearchMiss).order_by(models.SearchMiss.key)))
     finally:
         engine.dispose()
 
@@ -208,7 +208,7 @@ def test_the_counter_is_bounded_and_keeps_the_most_counted():
         counter.add(f"一次性查询{i}")
     assert len(counter) <= 100
     held = counter.take()
-    assert held[miss_key("常见的漏查")[0]].count == 5  # type: ignore[index]
+    assert held[miss_key("常见的漏查")[0]].count == 5
     assert counter.dropped >= 900
     assert len(counter) == 0
 
@@ -234,3 +234,15 @@ def test_the_lifespan_writes_the_counts_every_few_seconds(fresh_db: Database):
         while not _rows(fresh_db) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert [(r.query, r.count) for r in _rows(fresh_db)] == [(NOWHERE, 1)]  # written while it runs
+
+
+def test_a_draft_for_the_query_shows_as_known_while_searches_still_miss(fresh_db: Database):
+    key = make_key(fresh_db)
+    with client_for(fresh_db) as client:
+        _search(client, "测试词条")
+        draft = new_entry(status="draft")
+        created = client.post("/v1/terms", json=draft, headers=bearer(key))
+        assert created.status_code == 201, created.text
+        assert _search(client, "测试词条")["items"] == []  # drafts take no part in search
+        [item] = _misses(client, key)["items"]
+    assert (item["count"], item["known"]) == (2, "ce-shi-ci-tiao")  # an editor sees it is under review

@@ -32,10 +32,16 @@ class Miss:
 def miss_key(query: str) -> tuple[str, str] | None:
     """The folded key and the typed text (both stripped and cut) a query is counted under; None for a query
     with nothing to count (empty once folded: whitespace, quotation marks)."""
-    # Invisible and bidi controls leave the text editors read too (they would reorder or hide it on screen).
-    typed = "".join(c for c in query if not is_invisible(ord(c))).strip()[:MAX_KEY_LENGTH]
-    key = fold(typed).strip()[:MAX_KEY_LENGTH]
-    return (key, typed) if key else None
+    key = fold(query).strip()[:MAX_KEY_LENGTH]
+    return (key, typed_form(query)) if key else None
+
+
+def typed_form(query: str) -> str:
+    """The query as editors read it: trimmed and cut, without invisible and bidi controls (they would hide or
+    reorder it on screen). `isprintable` (C speed) passes nearly every query by itself."""
+    if not query.isprintable():
+        query = "".join(c for c in query if not is_invisible(ord(c)))
+    return query.strip()[:MAX_KEY_LENGTH]
 
 
 class MissCounter:
@@ -50,10 +56,9 @@ class MissCounter:
         self.dropped = 0  # distinct queries dropped for the bound since start (their counts are lost)
 
     def add(self, query: str, *, now: dt.datetime | None = None) -> None:
-        counted = miss_key(query)
-        if counted is None:
+        key = fold(query).strip()[:MAX_KEY_LENGTH]  # as `miss_key`, the typed form only for a new query
+        if not key:
             return
-        key, typed = counted
         now = now or dt.datetime.now(dt.UTC)
         with self._lock:
             miss = self._held.get(key)
@@ -63,7 +68,7 @@ class MissCounter:
                 return
             if len(self._held) >= self._max_held:
                 self._drop_least_counted()
-            self._held[key] = Miss(typed, 1, now, now)
+            self._held[key] = Miss(typed_form(query), 1, now, now)
 
     def _drop_least_counted(self) -> None:
         victims = heapq.nsmallest(
