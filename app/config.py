@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     refresh_interval: float = Field(
         default=0.5, gt=0, description="Seconds between checks for edits made by other processes."
     )
+    miss_flush_interval: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds between writes of the searches that found nothing (counted in memory between them).",
+    )
     rate_limit_per_minute: int | None = Field(
         default=None, ge=1, description="Requests a minute per client address and per API key; unset: no limit."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import anyio
@@ -13,7 +14,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from app.annotate.index import WithDrafts
 from app.annotate.routes import router as annotate_router
@@ -37,11 +38,16 @@ from app.exchange.routes import router as exchange_router
 from app.indexes import derived_indexes
 from app.keys.routes import router as keys_router
 from app.mcp import mount as mount_mcp
+from app.search import miss_store
+from app.search.miss_routes import router as search_misses_router
+from app.search.misses import MissCounter
 from app.search.routes import router as search_router
 from app.terms.glossary import Glossary
 from app.terms.routes import router as terms_router
 from app.terms.service import follow, refresh
 from app.web import install as install_web
+
+log = logging.getLogger("app")
 
 # The sections of the docs, in their order.
 OPENAPI_TAGS = [
@@ -82,15 +88,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         refresh(engine, glossary)
         app.state.engine, app.state.glossary, app.state.settings = engine, glossary, settings
         app.state.with_drafts = WithDrafts(glossary)
+        app.state.search_misses = misses = MissCounter()
         follower = asyncio.create_task(follow(engine, glossary, settings.refresh_interval))
+        flusher = asyncio.create_task(miss_store.flush_periodically(engine, misses, settings.miss_flush_interval))
         warming = asyncio.create_task(anyio.to_thread.run_sync(normalize.warm))  # running-text tables, off the loop
         try:
             async with mcp_sessions():
                 yield
         finally:
             follower.cancel()
+            flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await follower
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+            await anyio.to_thread.run_sync(_last_flush, engine, misses)
             await warming
             # A refresh already running in a worker thread outlives the cancelled task: wait for it to give its
             # connection back (it holds the refresh lock while it uses one), so that dispose closes them all.
@@ -138,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(annotate_router)
     app.include_router(convert_router)
     app.include_router(terms_router)
+    app.include_router(search_misses_router)  # before any /v1/search/{…} route could take its path
     app.include_router(search_router)
     app.include_router(keys_router)
     app.include_router(exchange_router)
@@ -167,6 +180,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 GLOSSARY_CONCEPTS = Gauge("glossary_concepts", "Live concepts in this process's glossary snapshot")
 GLOSSARY_REVISION = Gauge("glossary_revision", "Database revision this process's glossary snapshot is at")
+
+
+def _last_flush(engine: Engine, misses: MissCounter) -> None:
+    try:
+        miss_store.flush(engine, misses)
+    except Exception:  # shutting down with the database away: these counts are lost, the app still stops
+        log.warning("the last flush of the search misses failed", exc_info=True)
 
 
 def _wait_for_refresh(glossary: Glossary) -> None:

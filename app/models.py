@@ -6,6 +6,7 @@
              ├─ source       (document, date, section, verbatim quote)
              ├─ relation     (ordered links to related concepts)
              └─ lookup_key   (the folded forms of headword and aliases: unique across the glossary)
+    search_miss               queries that searches found nothing for (the query only), with counts
     glossary_state            one row: the revision counter that other processes poll to see edits
 
 Each write bumps `glossary_state.revision` and stamps the concept with it, so a process can load just the
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Integer, MetaData, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.terms.schemas import MAX_KEY_LENGTH
@@ -120,6 +121,18 @@ class Document(SQLModel, table=True):
     kind: str = Field(max_length=40)
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class SearchMiss(SQLModel, table=True):
+    """A query that searches found nothing for (`app.search.misses`): the query only, nothing about who asked.
+    Every replica adds its counts to the row."""
+
+    __tablename__ = "search_miss"
+    key: str = Field(sa_column=Column(String(200), primary_key=True))  # the folded query
+    query: str = Field(sa_column=Column(String(200), nullable=False))  # as first typed
+    count: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    first_seen: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_seen: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class GlossaryState(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import GlossaryDep, ScriptDep
@@ -54,6 +54,7 @@ class SearchResult(BaseModel):
     ),
 )
 def search(
+    request: Request,
     glossary: GlossaryDep,
     q: Annotated[
         str,
@@ -87,7 +88,10 @@ def search(
             offset = read_cursor(cursor, token)
         except ValueError as exc:
             raise InvalidInputError(f"cursor: {exc}") from exc
-    page = glossary.index(TermSearch).search_page(q, limit=limit, offset=offset, kind=kind, footnoted=footnoted)
+    index = glossary.index(TermSearch)
+    page = index.search_page(q, limit=limit, offset=offset, kind=kind, footnoted=footnoted)
+    if cursor is None and not page.hits and _finds_nothing(index, q, kind, footnoted):
+        request.app.state.search_misses.add(q)  # in memory; the lifespan writes the counts (app.search.misses)
     # Each term's JSON is the one `GET /v1/terms/{key}` serves (cached per version and script).
     parts = []
     for hit in page.hits:
@@ -103,6 +107,12 @@ def search(
         b"true" if page.total_exact else b"false",
     )
     return Response(b'{"items":[' + b",".join(parts) + tail, media_type="application/json")
+
+
+def _finds_nothing(index: TermSearch, q: str, kind: Kind | None, footnoted: bool | None) -> bool:
+    """Whether the glossary has nothing for `q` at all: a filtered search that missed may only have missed the
+    filter, and that is no candidate for a new term."""
+    return (kind is None and footnoted is None) or not index.search_page(q, limit=1, offset=0).hits
 
 
 def _q(text: str) -> bytes:
