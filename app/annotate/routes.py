@@ -10,20 +10,17 @@ the response model (the model still documents the shape).
 from __future__ import annotations
 
 import html
-import json
 import operator
-from collections.abc import Callable
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from app.annotate.glossary import azure_markup, deepl_entries, text_terms
 from app.annotate.index import Annotation, Found, TermAnnotator
 from app.api.deps import IncludeDraftsDep, SettingsDep, WithDraftsDep
-from app.config import Settings
+from app.api.responses import check_size, dumps, json_bytes, json_response, off_loop_if_long
 from app.core import qa
 from app.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError, responses
 from app.terms.schemas import Kind, Text
@@ -104,44 +101,6 @@ class QaIssue(BaseModel):
 
 class QaResult(BaseModel):
     issues: list[QaIssue] = Field(description="Empty when the translation used the glossary.")
-
-
-# Texts up to this many characters are annotated or checked on the event loop: matching 4,096 characters
-# takes about a millisecond, less than handing them to the thread pool and back costs (0.3–0.5 ms on this
-# machine, more when the thread runs on the other core).
-INLINE_CHARS = 4096
-
-
-async def off_loop_if_long(chars: int, work: Callable[..., Response], *args: object) -> Response:
-    """`work(*args)`: on the event loop for texts of up to `INLINE_CHARS` characters in all, else in the
-    thread pool."""
-    if chars <= INLINE_CHARS:
-        return work(*args)
-    return await run_in_threadpool(work, *args)
-
-
-def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def json_response(body: object) -> Response:
-    """`body` as compact JSON, characters as they are (what FastAPI's JSONResponse writes)."""
-    return _json_text(_dumps(body))
-
-
-def _json_text(content: str) -> Response:
-    return _json_bytes(content.encode())
-
-
-def _json_bytes(content: bytes) -> Response:
-    return Response(content=content, media_type="application/json")
-
-
-def check_size(settings: Settings, field: str, text: str) -> None:
-    """413 for a text over `max_text_bytes` (UTF-8)."""
-    limit = settings.max_text_bytes
-    if len(text) * 4 > limit and (len(text) > limit or len(text.encode()) > limit):
-        raise PayloadTooLargeError(f"{field}: the text is larger than the limit of {limit} bytes (UTF-8)")
 
 
 def _matches_json(found: Found) -> bytes:
@@ -232,8 +191,8 @@ def _annotate(annotator: TermAnnotator, text: str, kind: str | None, format: str
         return Response(entries, media_type="text/tab-separated-values; charset=utf-8")
     if format == "azure":
         return Response(azure_markup(text, found), media_type="text/plain; charset=utf-8")
-    html_member = f',"html":{_dumps(_html(text, found.annotations()))}'.encode() if format == "html" else b""
-    return _json_bytes(b'{"matches":' + _matches_json(found) + html_member + b"}")
+    html_member = f',"html":{dumps(_html(text, found.annotations()))}'.encode() if format == "html" else b""
+    return json_bytes(b'{"matches":' + _matches_json(found) + html_member + b"}")
 
 
 @router.post("/qa", response_model=QaResult, tags=["qa"], responses=_ERRORS)

@@ -10,8 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, StrictBool
 
 from app.annotate.index import Found, TermAnnotator
-from app.annotate.routes import check_size, json_response
 from app.api.deps import IncludeDraftsDep, SettingsDep, WithDraftsDep
+from app.api.responses import check_size, json_response
 from app.convert.protect import WrittenForm, convert_piecewise, cut_out, protected_form, protects
 from app.core.script import available_configs, convert, line_slices
 from app.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError, responses

@@ -13,8 +13,8 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.annotate.index import TermAnnotator
-from app.annotate.routes import check_size, json_response, off_loop_if_long
 from app.api.deps import EngineDep, GlossaryDep, SettingsDep, WriteSessionDep
+from app.api.responses import check_size, json_response, off_loop_if_long
 from app.auth import EditorDep
 from app.db import read_session
 from app.documents import service

@@ -20,7 +20,8 @@ from pydantic import Field
 
 from app.annotate.glossary import text_terms
 from app.annotate.index import TermAnnotator
-from app.annotate.routes import QaIssue, QaResult, TextGlossary, TextGlossaryTerm, check_size, qa_issues
+from app.annotate.routes import QaIssue, QaResult, TextGlossary, TextGlossaryTerm, qa_issues
+from app.api.responses import check_size
 from app.config import Settings
 from app.core.script import Script
 from app.errors import GlossaryError

@@ -282,10 +282,6 @@ def deleted_versions(session: Session, slugs: Iterable[object]) -> dict[str, int
     return found
 
 
-def live_slugs(session: Session) -> set[str]:
-    return set(session.execute(select(models.Concept.slug).where(models.Concept.deleted_at.is_(None))).scalars())
-
-
 def seed_baselines(session: Session) -> dict[str, tuple[str | None, bool]]:
     """Every concept's slug → its seed baseline (`seed_hash`) and whether it is deleted."""
     return {
