@@ -122,6 +122,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     problems.install(app)
     openapi.install(app)
+    _add_middleware(app, settings)
+    _include_routers(app)
+    mcp_sessions = mount_mcp(app, settings)  # /mcp; its session manager runs in the lifespan above
+    install_web(app)
+
+    _add_health_routes(app)
+    return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
     # Added innermost first: a request meets the request id (with nosniff, Cache-Control and HEAD on every
     # answer), CORS (preflights answered here), gzip, the 304 of an unchanged list or file, the body limit (413
     # before anything parses or authenticates) and deadline (408), the UTF-8 check of path, query and body
@@ -144,6 +154,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     app.add_middleware(RequestContextMiddleware)
+
+
+def _include_routers(app: FastAPI) -> None:
     # Routes are matched in the order they are added, one by one: the text endpoints that translation
     # pipelines call in bulk come first (matching past every entry route first took about a tenth of a small
     # convert request's time). The docs keep their order through `openapi_tags`.
@@ -155,9 +168,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys_router)
     app.include_router(exchange_router)
     app.include_router(documents_router)
-    mcp_sessions = mount_mcp(app, settings)  # /mcp; its session manager runs in the lifespan above
-    install_web(app)
 
+
+def _add_health_routes(app: FastAPI) -> None:
     @app.get("/healthz", response_model=Health, tags=["health"], responses=responses(UnavailableError))
     def healthz(engine: EngineDep) -> Health:
         """`ok` once the database answers."""
@@ -174,8 +187,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         GLOSSARY_CONCEPTS.set(len(glossary))
         GLOSSARY_REVISION.set(glossary.revision)
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    return app
 
 
 GLOSSARY_CONCEPTS = Gauge("glossary_concepts", "Live concepts in this process's glossary snapshot")
