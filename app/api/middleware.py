@@ -20,7 +20,7 @@ from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.problems import problem_response
+from app.api.problems import StartTracking, problem_response
 from app.errors import RateLimitedError, RequestTimeoutError, UnsupportedMediaTypeError
 
 access_log = logging.getLogger("app.access")
@@ -300,7 +300,7 @@ class BodyDeadlineMiddleware:
             return
         deadline = time.monotonic() + self.seconds
         complete = False
-        started = False
+        sending = StartTracking(send)
 
         async def bounded_receive() -> Message:
             nonlocal complete
@@ -315,16 +315,10 @@ class BodyDeadlineMiddleware:
                 complete = True
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         try:
-            await self.app(scope, bounded_receive, tracking_send)
+            await self.app(scope, bounded_receive, sending)
         except _BodyTimedOut:
-            if not started:
+            if not sending.started:
                 error = RequestTimeoutError(f"the request body did not arrive within {self.seconds:g} s")
                 await problem_response(error.problem(), {"Connection": "close"})(scope, _no_receive, send)
 

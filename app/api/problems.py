@@ -129,6 +129,20 @@ class _BodyTooLarge(StarletteHTTPException):
         super().__init__(413, f"the request body is larger than the limit of {limit} bytes", {"Connection": "close"})
 
 
+class StartTracking:
+    """An ASGI `send` that remembers whether the response has started: a body middleware that fails while
+    the app reads the body may answer for it only if it has not."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
+
+
 class BodyLimitMiddleware:
     """Answers 413 for a body over `max_bytes` before anything parses it or reads more of it."""
 
@@ -151,7 +165,7 @@ class BodyLimitMiddleware:
                     await self._reject(send, scope)
                     return
         received = 0
-        started = False
+        sending = StartTracking(send)
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -162,16 +176,10 @@ class BodyLimitMiddleware:
                     raise _BodyTooLarge(limit)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, sending)
         except _BodyTooLarge:
-            if not started:
+            if not sending.started:
                 await self._reject(send, scope)
 
     async def _reject(self, send: Send, scope: Scope) -> None:
