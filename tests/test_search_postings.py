@@ -1,9 +1,13 @@
 """Postings and hashes: what a build stores is what a query looks up."""
 
+import numpy as np
+
 from app.search.engine.keys import SEP, words
 from app.search.engine.postings import (
+    Postings,
     bigram_blocks,
     bigram_keys,
+    distinct_sorted_in_place,
     neighbourhood,
     neighbourhoods,
     text_hash,
@@ -39,3 +43,26 @@ def test_the_definition_blocks_find_every_definition_holding_a_bigram():
         for key in bigram_keys("数据得地六服六进地数"):
             want = sorted({i // block for i, t in enumerate(texts) if key in bigram_keys(t)})
             assert index.get(key).tolist() == want
+
+
+def test_pairs_made_distinct_in_their_own_buffer_are_the_sorted_distinct_pairs():
+    rng = np.random.default_rng(15)
+    for count, spread, block in [(0, 1, 4), (1, 1, 4), (9, 3, 4), (1000, 50, 7), (1000, 10**9, 7), (4096, 2, 1024)]:
+        values = rng.integers(0, spread, size=count + 5, dtype=np.uint64)
+        want = np.unique(values[:count])
+        got = distinct_sorted_in_place(values.copy(), count, block=block)
+        assert got.tolist() == want.tolist(), (count, spread, block)
+
+
+def test_postings_merged_from_parts_are_the_postings_of_all_their_pairs():
+    rng = np.random.default_rng(15)
+    parts, keys, ids = [], [], []
+    for offset, size in [(0, 50), (50, 0), (50, 80), (130, 1), (131, 40)]:
+        part_keys = rng.integers(-(2**40), 2**40, size=3, dtype=np.int64)[rng.integers(0, 3, size=size * 3)]
+        part_ids = rng.integers(0, max(1, size), size=size * 3)
+        parts.append((Postings(part_keys, part_ids), offset))
+        keys += part_keys.tolist()
+        ids += (part_ids + offset).tolist()
+    merged, whole = Postings.merged(parts), Postings(np.array(keys, dtype=np.int64), np.array(ids, dtype=np.int64))
+    for key in {*keys, 7}:
+        assert merged.get(key).tolist() == whole.get(key).tolist(), key

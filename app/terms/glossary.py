@@ -186,7 +186,7 @@ class Glossary:
                 release_free_memory()  # what computing the keys of a large glossary freed
                 for index in self.indexes:
                     index.reset(records)
-                release_free_memory()  # what the builds freed (the search index also trims after its own)
+                    release_free_memory()  # what its build freed, before the next build's peak
                 self._loaded = True
             self.revision = revision
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.core.memory import release_free_memory
 from app.search.engine.columns import Joined
 from app.search.engine.keys import alias_pinyin, chinese_part_pinyin
 from app.search.engine.model import Entry
@@ -41,7 +42,8 @@ NO_FOOTNOTE = 1 << 30  # sorts after every footnote
 @dataclass(slots=True)
 class Rows:
     """What a build stores, before its indexes: the concepts' columns and their surface rows by class, each in
-    the concepts' order and, within a concept, in the order of `surface_rows`."""
+    the concepts' order and, within a concept, in the order of `surface_rows`. `State` consumes it: it lets each
+    class's texts go (`NO_SURFACES`) as soon as their tables are built."""
 
     slugs: list[str]
     kinds: list[int]
@@ -229,6 +231,7 @@ def numbering(names: list[str]) -> tuple[Callable[[str], int], dict[str, int]]:
 
 
 Surfaces = tuple[list[str], IntArray, IntArray]  # (texts, docs, field codes)
+NO_SURFACES: Surfaces = ([], EMPTY, EMPTY)  # what a surface class of `Rows` is once `State` has taken it
 
 
 def surface_rows_in_parts(
@@ -246,8 +249,10 @@ def surface_rows_in_parts(
         en.append((word_postings([entry.definition_en for entry in entries], range(len(entries))), start))
         pieces.append((surface_rows(entries, field_names, kind_names, definitions=NO_DEFINITIONS), start))
         del entries
+    release_free_memory()  # what the parts' entries held: the definitions' tables are the build's peak
     definitions = Definitions.of(zh, count, Postings.merged(en))
     del zh, en
+    release_free_memory()
 
     def column(which: Callable[[Rows], Surfaces]) -> Surfaces:
         texts = [text for rows, _ in pieces for text in which(rows)[0]]

@@ -26,6 +26,30 @@ def distinct_sorted(values: U64Array) -> U64Array:
     return values[np.concatenate([[True], ~repeat])] if repeat.any() else values
 
 
+def distinct_sorted_in_place(buffer: U64Array, count: int, *, block: int = 1 << 18) -> U64Array:
+    """`distinct_sorted(buffer[:count])` made in `buffer` itself, which is then shrunk to fit and returned: the
+    largest temporary is a `block` of values, never a second copy of them all (the typo pairs of
+    100,000 concepts are 23 MB, and a masked copy then a trimmed copy of them made a build's peak). No view of
+    `buffer` may exist: the caller owns it and uses only what this returns."""
+    kept = _compact_sorted(buffer[:count], block)  # its views of the buffer end with it
+    buffer.resize(kept, refcheck=False)  # in place: realloc hands back the tail, nothing is copied
+    return buffer
+
+
+def _compact_sorted(values: U64Array, block: int) -> int:
+    """Sort `values` and move its distinct values to its front, a `block` at a time; how many there are."""
+    values.sort()
+    kept = min(len(values), 1)
+    for at in range(1, len(values), block):
+        part = values[at : at + block]
+        # A copy, taken before the write below. The write ends at or before this part's end, and it leaves the
+        # value the next part compares its first with either untouched or rewritten with itself.
+        fresh = part[part != values[at - 1 : at - 1 + len(part)]]
+        values[kept : kept + len(fresh)] = fresh
+        kept += len(fresh)
+    return kept
+
+
 EMPTY = np.empty(0, dtype=np.int64)
 
 
@@ -64,12 +88,27 @@ class Postings:
 
     @classmethod
     def merged(cls, parts: Sequence[tuple[Postings, int]]) -> Postings:
-        """One index of several built over consecutive ranges of ids, each part's ids shifted by its offset."""
+        """One index of several built over consecutive ranges of ids, each part's ids shifted by its offset. Each
+        part's ids go straight to their place in the result (a part's keys come in order, its ids ascending, and
+        the parts' ranges follow each other), so the temporaries are one part's, never a sort of them all."""
+        parts = [(p, offset) for p, offset in parts if len(p._keys)]
         if not parts:
             return cls()
-        keys = np.concatenate([np.repeat(p._keys, np.diff(p._starts)) for p, _ in parts])
-        ids = np.concatenate([p._ids.astype(np.int64) + offset for p, offset in parts])
-        return cls(keys, ids)
+        keys = np.unique(np.concatenate([p._keys for p, _ in parts]))
+        counts = np.zeros(len(keys), dtype=np.int64)
+        places = []
+        for p, _ in parts:
+            place = np.searchsorted(keys, p._keys)  # distinct within a part: += adds each once
+            counts[place] += np.diff(p._starts)
+            places.append(place)
+        filled = np.concatenate([[0], np.cumsum(counts)[:-1]])  # where each key's next id goes
+        ids = np.empty(int(counts.sum()), dtype=np.int32)
+        for (p, offset), place in zip(parts, places, strict=True):
+            sizes = np.diff(p._starts)
+            within = np.arange(len(p._ids)) - np.repeat(p._starts[:-1], sizes)
+            ids[np.repeat(filled[place], sizes) + within] = p._ids.astype(np.int32) + offset
+            filled[place] += sizes
+        return cls.of_rows(keys, counts, ids)
 
     def compacted(self, remap: IntArray) -> Postings:
         """The same postings, additions merged, with every id renumbered by `remap` (dropped where it is < 0)."""
@@ -166,27 +205,32 @@ def bigram_blocks(chunks: Sequence[str], block_size: int) -> Postings:
     """Bigram → the blocks of `block_size` consecutive texts in which it occurs, for texts given as chunks of
     `CHUNK` texts joined by the separator (a block lies in one chunk). Every candidate is checked with
     `str.find` anyway. Built in NumPy a chunk at a time; the distinct (bigram, block) pairs of all chunks (8 bytes
-    a pair, 7.5 M pairs at 100,000 definitions) are sorted a quarter at a time, by ranges of the bigrams' first
-    characters that hold about as many pairs each, so the largest temporary is a quarter of them."""
+    a pair, 7.5 M pairs at 100,000 definitions) are sorted an eighth at a time, by ranges of the bigrams' first
+    characters that hold about as many pairs each, so the largest temporary is an eighth of them; the ids go
+    straight into one array with room for every bigram."""
     blocks = (len(chunks) * CHUNK + block_size - 1) // block_size
     bits = max(1, blocks.bit_length())
     sep = ord(SEP)
 
-    def pairs(c: int, chunk: str) -> tuple[IntArray, IntArray]:
-        """The packed (bigram, block) of chunk `c`, and each one's first character."""
-        codes = np.frombuffer(chunk.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    def bigrams(c: int, chunk: str) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.int32]]:
+        """The first and second characters and the block of every bigram of chunk `c` (four bytes each: a
+        chunk's temporaries are what the build's peak is made of)."""
+        codes = np.frombuffer(chunk.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         if len(codes) < 2:
-            return EMPTY, EMPTY
+            return codes[:0], codes[:0], np.zeros(0, dtype=np.int32)
         is_sep = codes == sep
-        block = (c * CHUNK + np.cumsum(is_sep[:-1])) // block_size  # the block of each bigram's first character
         keep = ~(is_sep[:-1] | is_sep[1:])
-        first = codes[:-1][keep]
-        return ((first << 21 | codes[1:][keep]) << bits | block[keep]), first
+        # The block of each bigram's first character.
+        block = (np.cumsum(is_sep[:-1], dtype=np.int32)[keep] + c * CHUNK) // block_size
+        return codes[:-1][keep], codes[1:][keep], block
 
-    # Where to cut: the cumulative count of bigrams by first character, split in four.
+    def packed(first: npt.NDArray[np.uint32], second: npt.NDArray[np.uint32], block: npt.NDArray[np.int32]) -> U64Array:
+        return (first.astype(np.uint64) << np.uint64(21) | second) << np.uint64(bits) | block.astype(np.uint64)
+
+    # Where to cut: the cumulative count of bigrams by first character, split in eighths.
     counts = np.zeros(0x110000 + 1, dtype=np.int64)
     for c, chunk in enumerate(chunks):
-        first = pairs(c, chunk)[1]
+        first = bigrams(c, chunk)[0]
         counts[: int(first.max()) + 1 if len(first) else 0] += np.bincount(first)
     total = int(counts.sum())
     if not total:
@@ -197,29 +241,32 @@ def bigram_blocks(chunks: Sequence[str], block_size: int) -> Postings:
     id_type = np.uint16 if blocks <= 1 << 16 else np.int32
     keys: list[IntArray] = []
     sizes: list[IntArray] = []
-    ids: list[npt.NDArray[np.generic]] = []
+    ids = np.empty(total, dtype=id_type)  # room for every bigram; the distinct pairs fill a little less
+    filled = 0
     for low, high in itertools.pairwise(bounds):  # ranges of first characters, in order
         pieces = []
         for c, chunk in enumerate(chunks):
-            packed, first = pairs(c, chunk)
-            packed = packed[(first >= low) & (first < high)]
-            pieces.append(distinct_sorted(packed.view(np.uint64)).view(np.int64))  # no pair repeats across chunks
-            del packed, first
-        packed = np.concatenate(pieces)
+            first, second, block = bigrams(c, chunk)
+            inside = (first >= low) & (first < high)
+            pieces.append(distinct_sorted(packed(first[inside], second[inside], block[inside])))
+            del first, second, block, inside  # no pair repeats across chunks
+        pairs = np.concatenate(pieces)
         del pieces
-        if not len(packed):
+        if not len(pairs):
             continue
-        packed.sort()
-        ids.append((packed & ((1 << bits) - 1)).astype(id_type))
-        packed >>= bits
-        starts = np.flatnonzero(np.concatenate([[True], packed[1:] != packed[:-1]]))
-        keys.append(packed[starts])
-        sizes.append(np.diff(np.append(starts, len(packed))))
-        del packed, starts
-    return Postings.of_rows(np.concatenate(keys), np.concatenate(sizes), np.concatenate(ids))  # type: ignore[arg-type]
+        pairs.sort()
+        ids[filled : filled + len(pairs)] = pairs & np.uint64((1 << bits) - 1)
+        filled += len(pairs)
+        pairs >>= np.uint64(bits)
+        starts = np.flatnonzero(np.concatenate([[True], pairs[1:] != pairs[:-1]]))
+        keys.append(pairs[starts].view(np.int64))
+        sizes.append(np.diff(np.append(starts, len(pairs))))
+        del pairs, starts
+    ids.resize(filled, refcheck=False)  # in place (no view of it exists): the tail goes back, nothing is copied
+    return Postings.of_rows(np.concatenate(keys), np.concatenate(sizes), ids)  # type: ignore[arg-type]
 
 
-_BIGRAM_RANGES = 4
+_BIGRAM_RANGES = 8
 
 
 def word_keys(text: str) -> set[int]:
@@ -332,8 +379,8 @@ class Pairs:
                 32
             ) | ids.astype(np.uint64)
             at += n
-        # A pair twice (hash collisions): keep it once. The copy is the size of the pairs, not of the buffer.
-        return cls(distinct_sorted(out[:at]).copy() if at < capacity else distinct_sorted(out))
+        # A pair twice (hash collisions, a ü-as-u spelling's deletions): kept once, in the buffer itself.
+        return cls(distinct_sorted_in_place(out, at))
 
     @classmethod
     def neighbourhoods(cls, texts: Sequence[str], ids: Sequence[int]) -> Pairs:

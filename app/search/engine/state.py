@@ -15,6 +15,7 @@ from app.core.memory import paused_gc, release_free_memory
 from app.search.engine.build import (
     FIELD_NAMES,
     NO_FOOTNOTE,
+    NO_SURFACES,
     Definitions,
     Rows,
     surface_rows,
@@ -54,25 +55,32 @@ class State:
         self.built_rank = rank  # the same as NumPy, for the tiers that rank many rows at once
         self.built_kinds = np.asarray(rows.kinds, dtype=np.uint16)
         self.built_footnoted = np.asarray(rows.footnotes, dtype=np.int64) != NO_FOOTNOTE
-        # The surface tables: one row per searchable short string, by the tiers that read them.
+        # The surface tables: one row per searchable short string, by the tiers that read them. Each class's
+        # texts are let go as soon as its tables are built (`rows` is consumed): at 100,000 concepts they are
+        # tens of MB of Python strings, which the tables of the whole build would otherwise sit on top of.
+        rows.slugs = []
+        cjk_texts = rows.cjk[0]
         self.cjk = Column(*rows.cjk).with_codes()  # form keys (hans, alias, hant): exact, prefix, fragment, typo
-        self.pinyin = Column(*rows.pinyin).with_codes()  # pinyin keys and initials
-        self.english = Column(*rows.english)  # renderings as their words joined by spaces
+        rows.cjk = NO_SURFACES
+        typo_forms = [sid for sid, text in enumerate(cjk_texts) if len(text) >= 3]
+        self.fuzzy_forms = Pairs.neighbourhoods([cjk_texts[s] for s in typo_forms], typo_forms)
+        del typo_forms, cjk_texts
         py_texts = rows.pinyin[0]
+        self.pinyin = Column(*rows.pinyin).with_codes()  # pinyin keys and initials
+        rows.pinyin = NO_SURFACES
         # Every pinyin row (keys and initials) by (text, row), for prefixes.
         self.pinyin_sorted = np.array(sorted(range(len(py_texts)), key=py_texts.__getitem__), dtype=np.int32)
         self.pinyin_added: list[tuple[str, int]] = []
-        cjk_texts = rows.cjk[0]
-        typo_forms = [sid for sid, text in enumerate(cjk_texts) if len(text) >= 3]
-        self.fuzzy_forms = Pairs.neighbourhoods([cjk_texts[s] for s in typo_forms], typo_forms)
-        del typo_forms
         typo_pinyin = [sid for sid, text in enumerate(py_texts) if len(text) >= 4]
         self.fuzzy_pinyin = Pairs.neighbourhoods([py_texts[s] for s in typo_pinyin], typo_pinyin)
-        del typo_pinyin
+        del typo_pinyin, py_texts
         en_texts = rows.english[0]
+        self.english = Column(*rows.english)  # renderings as their words joined by spaces
+        rows.english = NO_SURFACES
         self.en_words = word_postings(en_texts, range(len(en_texts)))  # word → English rows
         self.en_content_words = content_word_counts(self.english, self.en_words)
-        self.vocabulary_set: set[str] = set(" ".join(en_texts).split())
+        self.vocabulary_set: set[str] = {word for text in en_texts for word in text.split()}  # no list of them all
+        del en_texts
         self.vocabulary = sorted(self.vocabulary_set)  # every word of the renderings (prefix expansion)
         self.word_list = list(self.vocabulary)
         long_words = [word_id for word_id, word in enumerate(self.word_list) if len(word) >= 4]
