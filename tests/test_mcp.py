@@ -15,6 +15,7 @@ from mcp.client.streamable_http import streamable_http_client
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import Database
+from tests.editors import bearer, make_key
 from tests.test_annotate_api import PASSAGE, SLUGS
 
 pytestmark = pytest.mark.anyio
@@ -138,3 +139,14 @@ async def test_only_post_is_served_and_nothing_is_held_open(seeded_db: Database)
             assert response.headers["content-type"] == "application/problem+json"
         not_json = await http.post("/mcp", content=b"{nope", headers={"Content-Type": "application/json"})
         assert not_json.status_code == 400
+
+
+async def test_a_search_that_finds_nothing_is_counted_for_editors(fresh_db: Database):
+    key = make_key(fresh_db)
+    async with connected(fresh_db) as (client, http):
+        missed = await client.call_tool("search", {"q": "全然不存在的口号"})
+        assert missed.structured_content["items"] == []  # type: ignore[index]
+        found = await client.call_tool("search", {"q": "sjdd"})
+        assert found.structured_content["items"]  # type: ignore[index]
+        listing = (await http.get("/v1/search/misses", headers=bearer(key))).json()
+    assert [(i["query"], i["count"]) for i in listing["items"]] == [("全然不存在的口号", 1)]

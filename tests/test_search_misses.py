@@ -12,7 +12,14 @@ from sqlalchemy import inspect, select, text
 from app import models
 from app.auth import Scope
 from app.search import miss_store
-from app.search.misses import MAX_KEY_LENGTH, MissCounter, decode_cursor, encode_cursor, miss_key
+from app.search.misses import (
+    MAX_KEY_LENGTH,
+    TYPING_WINDOW,
+    MissCounter,
+    decode_cursor,
+    encode_cursor,
+    miss_key,
+)
 from tests.conftest import Database, client_for
 from tests.editors import bearer, make_key, new_entry
 
@@ -246,3 +253,57 @@ def test_a_draft_for_the_query_shows_as_known_while_searches_still_miss(fresh_db
         assert _search(client, "测试词条")["items"] == []  # drafts take no part in search
         [item] = _misses(client, key)["items"]
     assert (item["count"], item["known"]) == (2, "ce-shi-ci-tiao")  # an editor sees it is under review
+
+
+# As you type: the desk searches on every keystroke, so a query that finds nothing arrives as each of its
+# prefixes first. A miss that a longer one extends within TYPING_WINDOW was a keystroke on the way to it.
+def test_the_keystrokes_on_the_way_to_a_missed_query_are_not_counted():
+    counter = MissCounter()
+    start = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+    for i, typed in enumerate(["全然", "全然不存", "全然不存在的口号"]):  # the IME commits a few characters at a time
+        counter.add(typed, now=start + dt.timedelta(seconds=0.4 * i))
+    held = counter.take()
+    assert {key: m.count for key, m in held.items()} == {"全然不存在的口号": 1}
+
+
+def test_a_prefix_counted_long_before_or_by_others_keeps_its_counts():
+    counter = MissCounter()
+    start = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+    counter.add("zzqx", now=start)  # searched for itself, a minute before
+    counter.add("zzqx", now=start + dt.timedelta(seconds=30))
+    counter.add("zzqx", now=start + dt.timedelta(seconds=60))  # and now typed on
+    counter.add("zzqxj", now=start + dt.timedelta(seconds=60.5))
+    counter.add("zzq", now=start + dt.timedelta(seconds=90))  # a shorter query is no keystroke of a longer one
+    held = counter.take()
+    assert {key: m.count for key, m in held.items()} == {"zzqx": 2, "zzqxj": 1, "zzq": 1}
+
+
+def test_the_timer_writes_only_the_misses_nobody_is_still_typing():
+    counter = MissCounter()
+    start = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+    counter.add("全然不存在", now=start)
+    counter.add("另一个不存在的提法", now=start + TYPING_WINDOW)
+    settled = counter.take(settled_before=start + TYPING_WINDOW)
+    assert list(settled) == ["全然不存在"]
+    assert len(counter) == 1  # still held: it may yet be extended
+    counter.add("另一个不存在的提法呢", now=start + TYPING_WINDOW * 1.5)
+    assert {key: m.count for key, m in counter.take().items()} == {"另一个不存在的提法呢": 1}
+
+
+def test_typing_a_missed_query_into_the_desk_counts_it_once(fresh_db: Database):
+    key = make_key(fresh_db)
+    with client_for(fresh_db, miss_flush_interval=3600) as client:
+        for end in range(2, len(NOWHERE) + 1):
+            _search(client, NOWHERE[:end], limit=10)
+        items = [(i["query"], i["count"]) for i in _misses(client, key)["items"]]
+    assert (NOWHERE, 1) in items
+    assert [q for q, _ in items if NOWHERE.startswith(q) and q != NOWHERE] == []
+
+
+def test_the_html_search_counts_its_misses(fresh_db: Database):
+    key = make_key(fresh_db)
+    with client_for(fresh_db) as client:
+        page = client.get("/", params={"q": NOWHERE})
+        assert page.status_code == 200
+        assert client.get("/", params={"q": "数据得地"}).status_code == 200  # a hit
+        assert [(i["query"], i["count"]) for i in _misses(client, key)["items"]] == [(NOWHERE, 1)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.search.engine import Entry, Hit, Page, SearchIndex
+from app.search.misses import MissCounter
 from app.terms.stored import StoredTerm
 
 
@@ -65,3 +66,21 @@ class TermSearch:
 
     def __len__(self) -> int:
         return len(self._index)
+
+
+def count_if_missed(
+    counter: MissCounter,
+    index: TermSearch,
+    q: str,
+    hits: Sequence[Hit],
+    *,
+    kind: str | None = None,
+    footnoted: bool | None = None,
+) -> None:
+    """Count `q` for editors (`GET /v1/search/misses`) when the first page of its search has no hits and the
+    glossary has nothing for it at all: a filtered search that missed may only have missed the filter, and
+    that is no candidate for a new term. Every search a person or a pipeline types into calls this."""
+    if hits:
+        return
+    if (kind is None and footnoted is None) or not index.search_page(q, limit=1, offset=0).hits:
+        counter.add(q)  # in memory; the lifespan writes the counts (app.search.misses)

@@ -49,10 +49,12 @@ def list_search_misses(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     cursor: Annotated[str | None, Query(max_length=400, description="`next_cursor` of the previous page.")] = None,
 ) -> SearchMissPage:
-    """Queries that searches (`GET /v1/search`, first pages only) found nothing for, most counted first
-    (editor key). Only the query is kept, never who asked. This process's counts are written before the list
-    is read; other replicas write theirs every `MISS_FLUSH_INTERVAL` seconds. `known` tells which have since
-    become terms."""
+    """Queries that searches (`GET /v1/search` first pages, the desk's search, the MCP `search` tool) found
+    nothing for, most counted first (editor key). Only the query is kept, never who asked. Typed as you
+    type, a query counts once: a miss extended by a longer one within 3 seconds was a keystroke on the way
+    and gives its count back. This process's counts are written before the list is read; other replicas
+    write theirs every `MISS_FLUSH_INTERVAL` seconds (those typed on in the last 3 seconds at the next).
+    `known` tells which have since become terms."""
     try:
         after = decode_cursor(cursor) if cursor is not None else None
     except ValueError as exc:

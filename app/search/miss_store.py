@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 
 import anyio
@@ -21,17 +22,19 @@ from sqlmodel import col
 
 from app import models
 from app.db import read_session, unit_of_work
-from app.search.misses import Miss, MissCounter
+from app.search.misses import TYPING_WINDOW, Miss, MissCounter
 
 log = logging.getLogger("app.search")
 
 _TABLE = models.SearchMiss.__table__  # type: ignore[attr-defined]
 
 
-def flush(engine: Engine, counter: MissCounter) -> int:
-    """Add what `counter` holds to the table; how many queries it wrote. On failure the counts go back into
-    the counter (the next flush tries again) and the error is raised."""
-    held = counter.take()
+def flush(engine: Engine, counter: MissCounter, *, settled_only: bool = False) -> int:
+    """Add what `counter` holds to the table (`settled_only`: the misses nobody has typed on for
+    TYPING_WINDOW); how many queries it wrote. On failure the counts go back into the counter (the next
+    flush tries again) and the error is raised."""
+    settled_before = dt.datetime.now(dt.UTC) - TYPING_WINDOW if settled_only else None
+    held = counter.take(settled_before=settled_before)
     if not held:
         return 0
     try:
@@ -80,10 +83,11 @@ def utc(moment: dt.datetime) -> dt.datetime:
 
 
 async def flush_periodically(engine: Engine, counter: MissCounter, interval: float) -> None:
-    """Flush every `interval` seconds until cancelled (the lifespan flushes once more at shutdown)."""
+    """Flush the settled misses every `interval` seconds until cancelled (the lifespan flushes all of them once
+    more at shutdown)."""
     while True:
         await asyncio.sleep(interval)
         try:
-            await anyio.to_thread.run_sync(flush, engine, counter)
+            await anyio.to_thread.run_sync(functools.partial(flush, engine, counter, settled_only=True))
         except Exception:  # the database may be briefly away; the counts wait for the next flush
             log.warning("flushing the search misses failed", exc_info=True)

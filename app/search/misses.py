@@ -1,9 +1,16 @@
 """Searches that found nothing, counted in memory: the candidates editors see at `GET /v1/search/misses`.
 
 Only the query is kept (its folded form as the key, and the text as first typed): nothing about who asked.
-The search route adds to a `MissCounter` (a dict update under a lock, no database); the app's lifespan hands
-what was counted to `app.search.miss_store.flush` every few seconds and once more at shutdown, and each
-replica adds its counts to the same rows.
+Every search that can miss (`GET /v1/search`, the desk's HTML search, the MCP `search` tool) adds to the app's
+`MissCounter` (a dict update under a lock, no database); the app's lifespan hands what was counted to
+`app.search.miss_store.flush` every few seconds and once more at shutdown, and each replica adds its counts
+to the same rows.
+
+Search as you type sends every prefix of a query first, and every prefix of a query that finds nothing finds
+nothing too (after the first few characters). So a miss that a longer miss extends within `TYPING_WINDOW`
+gives its count back: it was a keystroke on the way to the query, not a query. The timer writes only the
+misses that have been quiet for that long, so a keystroke is never written before the query that takes it
+back. (A keystroke that reached another replica is counted there: the window is per process.)
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from app.core.normalize import fold, is_invisible
 
 MAX_KEY_LENGTH = 200  # the `search_miss.key` column; longer queries are cut
 MAX_HELD = 10_000  # distinct queries one process holds between flushes
+TYPING_WINDOW = dt.timedelta(seconds=3)  # a miss extended within this was a keystroke (search as you type)
 
 
 @dataclass(slots=True)
@@ -61,6 +69,7 @@ class MissCounter:
             return
         now = now or dt.datetime.now(dt.UTC)
         with self._lock:
+            self._take_back_keystrokes(key, now)
             miss = self._held.get(key)
             if miss is not None:
                 miss.count += 1
@@ -70,6 +79,18 @@ class MissCounter:
                 self._drop_least_counted()
             self._held[key] = Miss(typed_form(query), 1, now, now)
 
+    def _take_back_keystrokes(self, key: str, now: dt.datetime) -> None:
+        """One count back from each held prefix of `key` last counted within TYPING_WINDOW (the same person
+        typing on); a prefix counted earlier or more often keeps the rest. At most MAX_KEY_LENGTH look-ups,
+        and only for a query that missed."""
+        since = now - TYPING_WINDOW
+        for end in range(1, len(key)):
+            miss = self._held.get(key[:end])
+            if miss is not None and miss.last_seen >= since:
+                miss.count -= 1
+                if not miss.count:
+                    del self._held[key[:end]]
+
     def _drop_least_counted(self) -> None:
         victims = heapq.nsmallest(
             max(1, self._max_held // 10), self._held.items(), key=lambda item: (item[1].count, item[1].last_seen)
@@ -78,10 +99,16 @@ class MissCounter:
             del self._held[key]
         self.dropped += len(victims)
 
-    def take(self) -> dict[str, Miss]:
-        """Everything counted since the last take, and an empty counter."""
+    def take(self, *, settled_before: dt.datetime | None = None) -> dict[str, Miss]:
+        """What was counted since the last take, removed from the counter: everything, or with `settled_before`
+        only the misses last counted before it (the timer's flush: the others may yet be typed on)."""
         with self._lock:
-            held, self._held = self._held, {}
+            if settled_before is None:
+                held, self._held = self._held, {}
+                return held
+            held = {key: miss for key, miss in self._held.items() if miss.last_seen < settled_before}
+            for key in held:
+                del self._held[key]
         return held
 
     def give_back(self, misses: dict[str, Miss]) -> None:

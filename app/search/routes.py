@@ -14,7 +14,7 @@ from app.errors import InvalidInputError, responses
 from app.search.cursor import make_cursor, page_token, read_cursor
 from app.search.engine import MAX_LIMIT
 from app.search.engine.bands import describe
-from app.search.index import TermSearch
+from app.search.index import TermSearch, count_if_missed
 from app.terms.schemas import Kind, TermOut, clean
 
 router = APIRouter(prefix="/v1", tags=["search"])
@@ -90,8 +90,8 @@ def search(
             raise InvalidInputError(f"cursor: {exc}") from exc
     index = glossary.index(TermSearch)
     page = index.search_page(q, limit=limit, offset=offset, kind=kind, footnoted=footnoted)
-    if cursor is None and not page.hits and _finds_nothing(index, q, kind, footnoted):
-        request.app.state.search_misses.add(q)  # in memory; the lifespan writes the counts (app.search.misses)
+    if cursor is None:
+        count_if_missed(request.app.state.search_misses, index, q, page.hits, kind=kind, footnoted=footnoted)
     # Each term's JSON is the one `GET /v1/terms/{key}` serves (cached per version and script).
     parts = []
     for hit in page.hits:
@@ -107,12 +107,6 @@ def search(
         b"true" if page.total_exact else b"false",
     )
     return Response(b'{"items":[' + b",".join(parts) + tail, media_type="application/json")
-
-
-def _finds_nothing(index: TermSearch, q: str, kind: Kind | None, footnoted: bool | None) -> bool:
-    """Whether the glossary has nothing for `q` at all: a filtered search that missed may only have missed the
-    filter, and that is no candidate for a new term."""
-    return (kind is None and footnoted is None) or not index.search_page(q, limit=1, offset=0).hits
 
 
 def _q(text: str) -> bytes:

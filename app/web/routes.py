@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import GlossaryDep
 from app.core.script import Script, available_configs
-from app.search.index import TermSearch
+from app.search.index import TermSearch, count_if_missed
 from app.terms.glossary import BadCursorError, Glossary, present
 from app.terms.schemas import Kind, clean
 from app.web.pages import (
@@ -84,7 +84,9 @@ def home(
         context["error"] = problem
         return _page(request, "home.html", shown, remember, 422, **context)
     if query:
-        hits = glossary.index(TermSearch).search(query, limit=SEARCH_LIMIT)
+        index = glossary.index(TermSearch)
+        hits = index.search(query, limit=SEARCH_LIMIT)
+        count_if_missed(request.app.state.search_misses, index, query, hits)
         results = []
         for hit in hits:
             record = glossary.resolve(hit.slug)
