@@ -10,7 +10,7 @@ import opencc
 import pytest
 from fastapi import Response
 
-from app.annotate.routes import AnnotateResult, TermMatch
+from app.annotate.schemas import AnnotateResult, TermMatch
 from app.api.responses import INLINE_CHARS, off_loop_if_long
 from tests.appclient import AppClient
 from tests.conftest import REPORT, Database, client_for

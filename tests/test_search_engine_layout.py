@@ -37,7 +37,7 @@ def test_no_module_imports_another_modules_private_names(path: Path):
 
 def test_the_route_documents_the_bands_the_ranker_scores_by():
     from app.search.engine.bands import BANDS
-    from app.search.routes import MATCHED
+    from app.search.schemas import MATCHED
 
     for band in BANDS:
         assert f"{band.name} {band.low:.2f}–{band.high:.2f}" in MATCHED

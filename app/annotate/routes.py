@@ -15,58 +15,17 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
 
 from app.annotate.glossary import azure_markup, deepl_entries, text_terms
 from app.annotate.index import Annotation, Found, TermAnnotator
+from app.annotate.qa import qa_issues
+from app.annotate.schemas import AnnotateRequest, AnnotateResult, QaRequest, QaResult, TextGlossary
 from app.api.deps import IncludeDraftsDep, SettingsDep, WithDraftsDep
 from app.api.responses import check_size, dumps, json_bytes, json_response, off_loop_if_long
-from app.core import qa
 from app.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError, responses
-from app.terms.schemas import Kind, Text
+from app.terms.schemas import Kind
 
 router = APIRouter(prefix="/v1")
-
-_PASSAGE = "全面落实“四个走在前”“四个新”重大任务，推行“数据得地”改革，构建“1+22+3”大安全工作体系。"
-
-
-class AnnotateRequest(BaseModel):
-    model_config = {"extra": "forbid"}  # a misspelt field is a 422 naming it, not ignored
-    text: Text = Field(description="The text to annotate, in any Chinese script or a mix.", examples=[_PASSAGE])
-
-
-class TermMatch(BaseModel):
-    start: int = Field(description="Code-point offset into the text as sent: `text[start:end] == surface`.")
-    end: int
-    surface: str = Field(description="The term as written in the text.")
-    slug: str
-    hans: str = Field(description="The headword, Simplified.")
-    en: str = Field(description="The preferred English rendering.")
-    kind: Kind
-
-
-class AnnotateResult(BaseModel):
-    matches: list[TermMatch]
-    html: str | None = Field(
-        default=None,
-        description='With `format=html` only: the text, HTML-escaped, each term wrapped in `<span class="term" '
-        'data-slug="…" data-kind="…" title="English rendering">`.',
-    )
-
-
-class TextGlossaryTerm(BaseModel):
-    slug: str
-    hans: str = Field(description="The headword, Simplified.")
-    surfaces: list[str] = Field(description="How the text writes the term, each form once, in order of appearance.")
-    en: str = Field(description="The preferred English rendering: the one to use.")
-    en_alternatives: list[str] = Field(description="Admitted renderings.")
-    en_avoid: list[str] = Field(description="Renderings a translation must not use.")
-    definition_en: str = Field(description="What the term means, in English.")
-    count: int = Field(description="How often the concept occurs in the text.")
-
-
-class TextGlossary(BaseModel):
-    terms: list[TextGlossaryTerm] = Field(description="Each concept found in the text once, in order of appearance.")
 
 
 AnnotateFormat = Literal["json", "html", "terms", "tsv", "azure"]
@@ -76,31 +35,6 @@ concept once (`{"terms": [...]}`), for an LLM prompt or an MT request; `tsv`: th
 `surface<TAB>rendering` lines (text/tab-separated-values), each source once, by DeepL's entry rules; `azure`:
 the text (HTML-escaped) with `<mstrans:dictionary translation="…">…</mstrans:dictionary>` around each term,
 for Azure Translator's dynamic dictionary with `textType=html` (text/plain)."""
-
-
-class QaRequest(BaseModel):
-    model_config = {"extra": "forbid"}  # a misspelt field is a 422 naming it, not ignored
-    source: Text = Field(description="The Chinese source text.", examples=["推行“数据得地”改革，发展新质生产力。"])
-    target: Text = Field(
-        description="Its English translation.",
-        examples=["We will carry out the Land for Data reform and develop new quality productive forces."],
-    )
-
-
-class QaIssue(BaseModel):
-    slug: str
-    start: int = Field(description="Where the term is in the source (code-point offsets).")
-    end: int
-    surface: str = Field(description="The term as written in the source.")
-    kind: Literal["missing", "avoided"] = Field(
-        description="missing: no approved rendering is in the target; avoided: a rendering to avoid is."
-    )
-    expected: list[str] = Field(description="The approved renderings: the preferred one first.")
-    found: str | None = Field(description="For `avoided`: the rendering to avoid as the target writes it.")
-
-
-class QaResult(BaseModel):
-    issues: list[QaIssue] = Field(description="Empty when the translation used the glossary.")
 
 
 def _matches_json(found: Found) -> bytes:
@@ -214,27 +148,3 @@ async def check_translation(
 
 def _check_translation(annotator: TermAnnotator, source: str, target: str) -> Response:
     return json_response({"issues": qa_issues(annotator, source, target)})
-
-
-def qa_issues(annotator: TermAnnotator, source: str, target: str) -> list[dict[str, object]]:
-    """The `issues` of `POST /v1/qa` (the MCP tool's too)."""
-    annotations = annotator.annotate(source)
-    surfaces: dict[str, str] = {}
-    terms = []
-    for a in annotations:
-        r = a.record
-        surfaces.setdefault(r.slug, a.surface)
-        terms.append(qa.SourceTerm(r.slug, a.start, a.end, qa.Renderings([r.en, *r.en_alternatives], r.en_avoid)))
-    issues: list[dict[str, object]] = [
-        {
-            "slug": i.slug,
-            "start": i.start,
-            "end": i.end,
-            "surface": surfaces[i.slug],
-            "kind": i.kind,
-            "expected": i.expected,
-            "found": i.found,
-        }
-        for i in qa.check(terms, target)
-    ]
-    return issues

@@ -15,8 +15,8 @@ from typing import Any, Generic, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from app.annotate.routes import QaIssue, TermMatch, TextGlossaryTerm
-from app.convert.routes import ConvertResult
+from app.annotate.schemas import QaIssue, TermMatch, TextGlossaryTerm
+from app.convert.schemas import ConvertResult
 from app.terms.schemas import TermFields, TermOut
 
 T = TypeVar("T")

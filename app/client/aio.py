@@ -10,10 +10,10 @@ from typing import IO, Any, TypeVar
 import anyio
 import httpx
 
-from app.annotate.routes import QaIssue, TermMatch, TextGlossaryTerm
+from app.annotate.schemas import QaIssue, TermMatch, TextGlossaryTerm
 from app.client import _calls as calls
 from app.client._calls import GlossaryError, SearchPage, Term, TermCache
-from app.convert.routes import ConvertResult
+from app.convert.schemas import ConvertResult
 from app.terms.schemas import TermFields
 
 T = TypeVar("T")

@@ -7,37 +7,16 @@ import asyncio
 import numpy as np
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field, StrictBool
 
 from app.annotate.index import Found, TermAnnotator
 from app.api.deps import IncludeDraftsDep, SettingsDep, WithDraftsDep
 from app.api.responses import check_size, json_response
 from app.convert.protect import WrittenForm, convert_piecewise, cut_out, protected_form, protects
+from app.convert.schemas import ConvertRequest, ConvertResult
 from app.core.script import available_configs, convert, line_slices
 from app.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError, responses
-from app.terms.schemas import Text
 
 router = APIRouter(prefix="/v1", tags=["convert"])
-
-
-class ConvertRequest(BaseModel):
-    model_config = {"extra": "forbid"}  # a misspelt field is a 422 naming it, not ignored
-    text: Text = Field(examples=["全面落实“四个走在前”“四个新”重大任务，推行“数据得地”改革举措。"])
-    config: str = Field(
-        default="s2t", examples=["s2twp"], description="Any OpenCC config: s2t, s2tw, s2twp, s2hk, t2s, tw2sp, hk2s …"
-    )
-    protect_terms: StrictBool = Field(
-        default=True,
-        description="Glossary terms keep their headword's character-level form instead of being phrase-localised "
-        "(s2twp: 數據得地, not 資料得地); the configs back to Simplified (tw2sp, hk2s …) give terms their "
-        "Simplified form. Everything else converts exactly as OpenCC does. No effect on configs that do not "
-        "localise phrases between Simplified and Traditional (t2tw, t2jp …).",
-    )
-
-
-class ConvertResult(BaseModel):
-    text: str
-    config: str
 
 
 # Protected forms remembered per snapshot and config (a text repeats its terms; so do the texts sent). Keys

@@ -20,17 +20,17 @@ from pydantic import Field
 
 from app.annotate.glossary import text_terms
 from app.annotate.index import TermAnnotator
-from app.annotate.routes import QaIssue, QaResult, TextGlossary, TextGlossaryTerm, qa_issues
+from app.annotate.qa import qa_issues
+from app.annotate.schemas import QaIssue, QaResult, TextGlossary, TextGlossaryTerm
 from app.api.responses import check_size
 from app.config import Settings
 from app.core.script import Script
 from app.errors import GlossaryError
 from app.search.index import TermSearch, count_if_missed
 from app.search.misses import MissCounter
-from app.search.routes import SearchItem, SearchResult
+from app.search.schemas import SearchItem, SearchResult
 from app.terms.glossary import Glossary, present
-from app.terms.routes import LookupResult
-from app.terms.schemas import Kind, Text, clean
+from app.terms.schemas import Kind, LookupResult, Text, clean
 
 INSTRUCTIONS = """\
 A glossary of the coined slogans, numbered formulas, programmes and platforms of Chinese government documents

@@ -29,7 +29,7 @@ from app.errors import (
 from app.terms import editing, history, repository
 from app.terms.glossary import BadCursorError, present
 from app.terms.history import HistoryPage
-from app.terms.schemas import Kind, Slug, StatusFilter, TermFields, TermOut, TermRecord, Text
+from app.terms.schemas import Kind, LookupResult, Slug, StatusFilter, TermFields, TermOut, TermRecord, Text
 
 router = APIRouter(prefix="/v1", tags=["terms"])
 
@@ -48,10 +48,6 @@ class LookupRequest(BaseModel):
         description="Slugs, headwords or aliases (any script); at most MAX_LOOKUP_KEYS (1000 unless configured).",
         examples=[_EXAMPLE_KEYS],
     )
-
-
-class LookupResult(BaseModel):
-    results: list[TermOut | None] = Field(description="One per key, in the same order; null where none matched.")
 
 
 @router.get("/terms", response_model=TermPage, responses=responses(InvalidInputError))

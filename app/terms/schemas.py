@@ -360,3 +360,7 @@ class TermOut(TermFields):
     hant: str  # type: ignore[assignment]  # always present on output: the override or the conversion
     version: int
     updated_at: dt.datetime
+
+
+class LookupResult(BaseModel):
+    results: list[TermOut | None] = Field(description="One per key, in the same order; null where none matched.")
