@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Literal
 
 from fastapi import FastAPI
 from mcp.server import MCPServer
@@ -53,25 +53,20 @@ Key = Annotated[Text, Field(min_length=1, max_length=200)]
 def build(app: FastAPI) -> MCPServer:
     """The MCP server of `app`: its tools read the app's glossary snapshot and settings when they run."""
 
-    def state() -> Served:
-        return Served(app.state.glossary, app.state.settings, app.state.search_misses)
+    def state() -> tuple[Glossary, Settings]:
+        return app.state.glossary, app.state.settings
+
+    def misses() -> MissCounter:
+        return app.state.search_misses  # type: ignore[no-any-return]
 
     with _logging_left_alone():
         server = MCPServer("policy-glossary", title="Policy Glossary", version=app.version, instructions=INSTRUCTIONS)
-    for tool in (_lookup(state), _search(state), _annotate(state), _qa(state)):
+    for tool in (_lookup(state), _search(state, misses), _annotate(state), _qa(state)):
         server.add_tool(tool, annotations=_READ_ONLY, structured_output=True)
     return server
 
 
-class Served(NamedTuple):
-    """What the tools read from the app when they run."""
-
-    glossary: Glossary
-    settings: Settings
-    misses: MissCounter  # the searches that found nothing, for editors
-
-
-State = Callable[[], Served]
+State = Callable[[], tuple[Glossary, Settings]]
 
 
 def _lookup(state: State) -> Callable[..., LookupResult]:
@@ -92,7 +87,7 @@ def _lookup(state: State) -> Callable[..., LookupResult]:
         `en_alternatives`, `en_avoid` renderings that must not be used, Chinese and English definitions,
         pinyin, Traditional form, components of a numbered formula, sources, a translator's `note`), or null
         where the key is not in the glossary. At most MAX_LOOKUP_KEYS (1000) keys a call."""
-        glossary, settings, _misses = state()
+        glossary, settings = state()
         if len(keys) > settings.max_lookup_keys:
             raise ToolError(f"keys: at most {settings.max_lookup_keys} keys per call")
         chosen = Script(script)
@@ -105,7 +100,7 @@ def _lookup(state: State) -> Callable[..., LookupResult]:
     return lookup
 
 
-def _search(state: State) -> Callable[..., SearchResult]:
+def _search(state: State, misses: Callable[[], MissCounter]) -> Callable[..., SearchResult]:
     def search(
         q: Annotated[
             Text,
@@ -125,14 +120,14 @@ def _search(state: State) -> Callable[..., SearchResult]:
         Returns `items`, best first, each with the full `term`, a `score` (0–1) and `matched`, the field that
         matched (hans, hant, alias, pinyin, initials, en, en_avoid (a rendering to avoid), definition.en …),
         with `:prefix`, `:fragment` or `:fuzzy` when the match was one."""
-        glossary, _settings, misses = state()
+        glossary, _settings = state()
         if not q.strip():
             raise ToolError("q: must contain something other than whitespace")
         chosen = Script(script)
         items = []
         index = glossary.index(TermSearch)
         page = index.search_page(q, limit=limit, offset=0, kind=kind, footnoted=None)
-        count_if_missed(misses, index, q, page.hits, kind=kind)
+        count_if_missed(misses(), index, q, page.hits, kind=kind)
         for hit in page.hits:
             record = glossary.resolve(hit.slug)
             if record is not None:
@@ -154,7 +149,7 @@ def _annotate(state: State) -> Callable[..., TextGlossary]:
         (the approved English rendering: use it verbatim in a translation), `en_alternatives`, `en_avoid`
         (never use these), `definition_en` (what the term means) and `count`. Call this before translating a
         text, and put the terms into the translation's instructions."""
-        glossary, settings, _misses = state()
+        glossary, settings = state()
         _check(settings, "text", text)
         found = glossary.index(TermAnnotator).scan(text, kind=kind)
         return TextGlossary(terms=[TextGlossaryTerm(**t.as_json()) for t in text_terms(found)])  # type: ignore[arg-type]
@@ -173,7 +168,7 @@ def _qa(state: State) -> Callable[..., QaResult]:
         none of the approved renderings (`expected`, preferred first), `avoided` when it uses a rendering to
         avoid (`found`). An empty list means the translation uses the glossary. Matching ignores case,
         plurals, hyphens and quotation-mark style."""
-        glossary, settings, _misses = state()
+        glossary, settings = state()
         _check(settings, "source", source)
         _check(settings, "target", target)
         issues = qa_issues(glossary.index(TermAnnotator), source, target)
