@@ -39,8 +39,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.search.engine import Entry, SearchIndex, form_key
+from app.search.engine.hashes import neighbourhood
 from app.search.engine.keys import alias_pinyin, initials_key, pinyin_key, within_one_edit
-from app.search.engine.postings import Pairs, neighbourhood
+from app.search.engine.postings import Pairs
 from app.search.engine.vectorised import initials_of_toneless_many, toneless_many
 from app.terms.schemas import TermFields
 from bench.synthetic import concepts

@@ -2,17 +2,9 @@
 
 import numpy as np
 
+from app.search.engine.hashes import bigram_keys, neighbourhood, neighbourhoods, text_hash
 from app.search.engine.keys import SEP, words
-from app.search.engine.postings import (
-    Postings,
-    bigram_blocks,
-    bigram_keys,
-    distinct_sorted_in_place,
-    neighbourhood,
-    neighbourhoods,
-    text_hash,
-    word_postings,
-)
+from app.search.engine.postings import Postings, bigram_blocks, distinct_sorted_in_place, word_postings
 
 
 def test_typo_hashes_of_a_text_and_of_its_one_deletions_meet():

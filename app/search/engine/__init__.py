@@ -6,7 +6,8 @@ in the order a reader meets them:
     model       Entry and Hit
     keys        the text keys (form, pinyin, initials, words) and their definitions, one text at a time
     vectorised  the same keys of many texts at once (NumPy twins, pinned equal to `keys` by tests)
-    postings    inverted indexes over integer keys, the hashes behind them, the typo neighbourhoods
+    hashes      the polynomial hashes that key the look-ups: of a text, its words, its typo neighbourhood
+    postings    inverted indexes over those keys and their bulk builders (words, bigrams, typo neighbourhoods)
     columns     many short strings as one joined string with offsets
     build       entries -> surface rows by class and the definitions' tables, in bulk
     state       the tables of one build, the edits since, and the thread-safe `SearchIndex`

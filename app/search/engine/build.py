@@ -9,17 +9,10 @@ import numpy as np
 
 from app.core.memory import release_free_memory
 from app.search.engine.columns import Joined
+from app.search.engine.hashes import EMPTY, IntArray, str_hashes
 from app.search.engine.keys import alias_pinyin, chinese_part_pinyin
 from app.search.engine.model import Entry
-from app.search.engine.postings import (
-    EMPTY,
-    IntArray,
-    Postings,
-    bigram_blocks,
-    definition_block_size,
-    str_hashes,
-    word_postings,
-)
+from app.search.engine.postings import Postings, bigram_blocks, definition_block_size, word_postings
 from app.search.engine.vectorised import (
     CHUNK,
     form_key_chunks,

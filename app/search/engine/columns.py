@@ -9,8 +9,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from app.search.engine.hashes import EMPTY, IntArray, str_hashes
 from app.search.engine.keys import SEP
-from app.search.engine.postings import EMPTY, IntArray, Pairs, str_hashes
+from app.search.engine.postings import Pairs
 
 _FEW = 2000  # occurrences below which a loop of `str.find` beats a NumPy pass over an ASCII string
 

@@ -34,6 +34,7 @@ from app.search.engine.bands import (
 )
 from app.search.engine.build import NO_FOOTNOTE
 from app.search.engine.columns import Column
+from app.search.engine.hashes import EMPTY, IntArray, bigram_keys, neighbourhood, text_hash
 from app.search.engine.keys import (
     CJK,
     content_words,
@@ -44,7 +45,7 @@ from app.search.engine.keys import (
     word_stem,
 )
 from app.search.engine.model import Hit
-from app.search.engine.postings import EMPTY, IntArray, Pairs, bigram_keys, neighbourhood, text_hash
+from app.search.engine.postings import Pairs
 
 if TYPE_CHECKING:
     from app.search.engine.state import State

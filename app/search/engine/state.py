@@ -22,9 +22,10 @@ from app.search.engine.build import (
     surface_rows_in_parts,
 )
 from app.search.engine.columns import Column
+from app.search.engine.hashes import bigram_keys, neighbourhood, text_hash, word_keys
 from app.search.engine.keys import SEP, STOPWORDS, words
 from app.search.engine.model import MAX_DEPTH, MAX_LIMIT, Entry, Hit, Page
-from app.search.engine.postings import Pairs, Postings, bigram_keys, neighbourhood, text_hash, word_keys, word_postings
+from app.search.engine.postings import Pairs, Postings, word_postings
 from app.search.engine.ranking import Ranker
 from app.search.engine.vectorised import CHUNK
 
