@@ -21,8 +21,6 @@ written as JSON, so two versions of the index can be compared answer for answer.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
 import dataclasses
 import gc
 import json
@@ -34,6 +32,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from app.core import normalize
+from app.core.memory import release_free_memory
 from app.db import make_engine
 from app.search.engine import Entry, SearchIndex, initials_key, pinyin_key
 from app.search.index import entries
@@ -45,12 +44,6 @@ def _status(field: str) -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(field)
-
-
-def _trim() -> None:
-    """Return freed heap memory to the system (glibc), so VmRSS counts what is held, not the allocator's slack."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _reset_peak() -> bool:
@@ -143,7 +136,7 @@ def main() -> None:
 
     for n in range(args.builds):
         gc.collect()
-        _trim()
+        release_free_memory()  # so VmRSS counts what is held, not the allocator's slack
         before = _status("VmRSS")
         can_reset = _reset_peak()
         started, cpu = time.perf_counter(), time.process_time()
@@ -151,7 +144,7 @@ def main() -> None:
         built, cpu = time.perf_counter() - started, time.process_time() - cpu
         peak = _status("VmHWM")
         gc.collect()
-        _trim()
+        release_free_memory()  # so VmRSS counts what is held, not the allocator's slack
         after = _status("VmRSS")
         print(
             f"build {n + 1}: {built:.2f} s ({cpu:.2f} s CPU), retained {after - before:.0f} MB, "
