@@ -81,7 +81,6 @@ def surface_rows(
     written forms by field rank, pinyin, its ü-as-u spelling, initials, English rendering, alternatives)."""
     code, codes = numbering(field_names)
     kind_code, _kinds = numbering(kind_names)
-
     n = len(entries)
     if definitions is None:
         definitions = Definitions.of(
@@ -89,26 +88,44 @@ def surface_rows(
             n,
             word_postings([entry.definition_en for entry in entries], range(n)),
         )
-    # Written forms, by field rank within a concept (stable).
+    for field in {field for entry in entries for _, field in entry.forms}:
+        code(field)
+    field_rank = np.array([FIELD_RANK.get(name, 9) for name in field_names], dtype=np.int64)
+    cjk, pinyin, english = once_per_concept(
+        [written_rows(entries, codes, field_rank), pinyin_rows(entries, codes), english_rows(entries, codes)]
+    )
+    return Rows(
+        slugs=[entry.slug for entry in entries],
+        kinds=[kind_code(entry.kind) for entry in entries],
+        footnotes=[NO_FOOTNOTE if entry.footnote is None else entry.footnote for entry in entries],
+        cjk=cjk,
+        pinyin=pinyin,
+        english=english,
+        definitions=definitions,
+    )
+
+
+def written_rows(entries: Sequence[Entry], codes: dict[str, int], field_rank: IntArray) -> Surfaces:
+    """The written forms (headword, then `forms`) as form keys, by field rank within a concept (stable)."""
+    n = len(entries)
     written = form_keys([text for entry in entries for text, _ in ((entry.hans, ""), *entry.forms)])
     form_fields = [field for entry in entries for _, field in entry.forms]
-    for field in set(form_fields):
-        code(field)
-    hans_code = codes["hans"]
-    cjk_counts = np.fromiter((1 + len(entry.forms) for entry in entries), dtype=np.int64, count=n)
-    cjk_fields = np.empty(len(written), dtype=np.int64)
+    counts = np.fromiter((1 + len(entry.forms) for entry in entries), dtype=np.int64, count=n)
+    fields = np.empty(len(written), dtype=np.int64)
     is_hans = np.zeros(len(written), dtype=np.bool_)
-    is_hans[np.cumsum(cjk_counts) - cjk_counts] = True
-    cjk_fields[is_hans] = hans_code
-    cjk_fields[~is_hans] = np.fromiter(map(codes.__getitem__, form_fields), dtype=np.int64, count=len(form_fields))
-    del form_fields, is_hans
-    cjk_docs = np.repeat(np.arange(n), cjk_counts)
-    field_rank = np.array([FIELD_RANK.get(name, 9) for name in field_names], dtype=np.int64)
-    order = np.lexsort((np.arange(len(written)), field_rank[cjk_fields], cjk_docs))
-    written = [written[i] for i in order.tolist()]
-    cjk_fields, cjk_docs = cjk_fields[order], cjk_docs[order]
-    # Pinyin: the key, its ü-as-u spelling where it has a ü (lü typed as lu, as many people do), the initials;
-    # then, for the few concepts that have them, the pinyin of the headword's Chinese part alone and of aliases.
+    is_hans[np.cumsum(counts) - counts] = True
+    fields[is_hans] = codes["hans"]
+    fields[~is_hans] = np.fromiter(map(codes.__getitem__, form_fields), dtype=np.int64, count=len(form_fields))
+    docs = np.repeat(np.arange(n), counts)
+    order = np.lexsort((np.arange(len(written)), field_rank[fields], docs))
+    return [written[i] for i in order.tolist()], docs[order], fields[order]
+
+
+def pinyin_rows(entries: Sequence[Entry], codes: dict[str, int]) -> Surfaces:
+    """Within a concept: the pinyin key, its ü-as-u spelling where it has a ü (lü typed as lu, as many people
+    do), the initials; then, for the few concepts that have them, the pinyin of the headword's Chinese part
+    alone and of aliases (`more_pinyin`), and their initials."""
+    n = len(entries)
     extra_docs, extra_pinyin, extra_fields = more_pinyin(entries, codes)
     toneless = toneless_many([entry.pinyin for entry in entries] + extra_pinyin)
     keys = pinyin_of_toneless_many(toneless)
@@ -119,41 +136,40 @@ def surface_rows(
     candidates = [*keys[:n], *(keys[doc].replace("v", "u") for doc in with_v), *initials[:n], *keys[n:], *initials[n:]]
     pinyin_code, initials_code = codes["pinyin"], codes["initials"]
     extra_doc_array = np.asarray(extra_docs, dtype=np.int64)
-    py_docs_all = np.concatenate(
+    docs = np.concatenate(
         [np.arange(n), np.asarray(with_v, dtype=np.int64), np.arange(n), extra_doc_array, extra_doc_array]
     )
-    # Within a concept: the key, its u spelling, initials, then the extra keys and their initials.
     slot = np.repeat(np.arange(5), [n, len(with_v), n, m, m])
     initials_of = {pinyin_code: initials_code, codes["alias.pinyin"]: codes["alias.initials"]}
     extra_initials = np.asarray([initials_of[field] for field in extra_fields], dtype=np.int64)
-    field_of = np.concatenate(
+    fields = np.concatenate(
         [np.full(2 * n + len(with_v), pinyin_code), np.asarray(extra_fields, dtype=np.int64), extra_initials]
     )
-    field_of[n + len(with_v) : 2 * n + len(with_v)] = initials_code
-    order = np.lexsort((slot, py_docs_all))
-    py_texts = [candidates[i] for i in order.tolist()]
-    py_docs = py_docs_all[order]
-    py_fields = field_of[order]
-    del keys, initials, candidates, with_v, py_docs_all, slot, order, field_of
-    # English renderings as their words joined by spaces.
-    en_raw = [text for entry in entries for text in (entry.en, *entry.en_alternatives, *entry.en_avoid)]
-    en_texts = word_strings(en_raw)
-    del en_raw
+    fields[n + len(with_v) : 2 * n + len(with_v)] = initials_code
+    order = np.lexsort((slot, docs))
+    return [candidates[i] for i in order.tolist()], docs[order], fields[order]
+
+
+def english_rows(entries: Sequence[Entry], codes: dict[str, int]) -> Surfaces:
+    """The renderings (preferred, alternatives, to avoid) as their words joined by spaces."""
+    texts = word_strings([text for entry in entries for text in (entry.en, *entry.en_alternatives, *entry.en_avoid)])
     en_code, alt_code, avoid_code = codes["en"], codes["en_alternatives"], codes["en_avoid"]
-    en_fields_list = [
+    fields = [
         code_
         for entry in entries
         for code_ in (en_code, *(alt_code,) * len(entry.en_alternatives), *(avoid_code,) * len(entry.en_avoid))
     ]
-    en_fields = np.asarray(en_fields_list, dtype=np.int64)
-    en_counts = np.fromiter(
-        (1 + len(entry.en_alternatives) + len(entry.en_avoid) for entry in entries), dtype=np.int64, count=n
+    counts = np.fromiter(
+        (1 + len(entry.en_alternatives) + len(entry.en_avoid) for entry in entries), dtype=np.int64, count=len(entries)
     )
-    en_docs = np.repeat(np.arange(n), en_counts)
-    # A string once per concept: the first of its (doc, hash) group in the order above, never an empty one.
-    classes = (written, py_texts, en_texts)
-    all_texts = [*written, *py_texts, *en_texts]
-    docs = np.concatenate([cjk_docs, py_docs, en_docs])
+    return texts, np.repeat(np.arange(len(entries)), counts), np.asarray(fields, dtype=np.int64)
+
+
+def once_per_concept(classes: list[Surfaces]) -> list[Surfaces]:
+    """The classes' rows with each string once per concept: the first of its (doc, text) group in the order
+    of the classes and of their rows, never an empty one."""
+    all_texts = [text for texts, _, _ in classes for text in texts]
+    docs = np.concatenate([class_docs for _, class_docs, _ in classes])
     hashes = str_hashes(all_texts)
     keep = np.fromiter(map(len, all_texts), dtype=np.int64, count=len(all_texts)) > 0
     del all_texts
@@ -164,26 +180,11 @@ def surface_rows(
     del order, repeat, hashes
     out = []
     at = 0
-    for texts, fields in zip(classes, (cjk_fields, py_fields, en_fields), strict=True):
-        mask = keep[at : at + len(texts)]
-        rows = np.flatnonzero(mask)
-        out.append(
-            (
-                [texts[i] for i in rows.tolist()],
-                docs[at : at + len(texts)][rows],
-                np.asarray(fields, dtype=np.int64)[rows],
-            )
-        )
+    for texts, class_docs, fields in classes:
+        rows = np.flatnonzero(keep[at : at + len(texts)])
+        out.append(([texts[i] for i in rows.tolist()], class_docs[rows], fields[rows]))
         at += len(texts)
-    return Rows(
-        slugs=[entry.slug for entry in entries],
-        kinds=[kind_code(entry.kind) for entry in entries],
-        footnotes=[NO_FOOTNOTE if entry.footnote is None else entry.footnote for entry in entries],
-        cjk=out[0],
-        pinyin=out[1],
-        english=out[2],
-        definitions=definitions,
-    )
+    return out
 
 
 def more_pinyin(entries: Sequence[Entry], codes: dict[str, int]) -> tuple[list[int], list[str], list[int]]:
