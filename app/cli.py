@@ -1,39 +1,36 @@
-"""The `glossary` command: migrate, seed, check the seed, serve, look a term up."""
+"""The `glossary` command: migrate, seed, check the seed, serve, look a term up; the other commands are
+registered from their domains (keys, export and import, documents and drafts, the client's search and
+annotate), and what they all share is `app.shell`."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Column, Table
 
 from app.config import get_settings
 from app.core.script import Script
 from app.documents.cli import extract_command
+from app.shell import (
+    CliError,
+    JsonOption,
+    alembic_config,
+    console,
+    load_glossary,
+    migrated_engine,
+    print_json,
+    print_rows,
+)
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from app.seeding import SeedReport
-    from app.terms.glossary import Glossary
 
 cli = typer.Typer(help="Policy Glossary: a bilingual glossary of Chinese policy terms.", no_args_is_help=True)
 seeds_cli = typer.Typer(help="The seed glossary in seeds/.", no_args_is_help=True)
 cli.add_typer(seeds_cli, name="seeds")
-keys_cli = typer.Typer(help="API keys for editors and admins.", no_args_is_help=True)
-cli.add_typer(keys_cli, name="keys")
-console = Console()
 cli.command("extract")(extract_command)
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-class CliError(Exception):
-    """A failure the user can mend, said in one line (exit status 1)."""
 
 
 def main() -> None:
@@ -63,80 +60,6 @@ def main() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
-
-
-def _rows(rows: list[tuple[str, str]]) -> None:
-    """Label/value rows: a table on a terminal whose values fold at its width instead of being cut (rich
-    measures CJK characters as two columns), plain `label: value` lines when piped."""
-    if not console.is_terminal:
-        for label, value in rows:
-            typer.echo(f"{label}: {value}" if label else value)
-        return
-    table = Table(Column(style="bold", no_wrap=True), Column(overflow="fold"), show_header=False, box=None)
-    for label, value in rows:
-        table.add_row(label, value)
-    console.print(table)
-
-
-def _engine() -> Engine:
-    """An engine on DATABASE_URL once its schema is at the migrations' head; otherwise a one-line error, and
-    no SQLite file created as a side effect."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from sqlalchemy.engine import make_url
-
-    from app.db import make_engine, normalise_url
-
-    url = get_settings().database_url
-    parsed = make_url(normalise_url(url))
-    not_migrated = CliError("the database is not migrated: run glossary migrate")
-    if parsed.get_backend_name() == "sqlite":
-        path = parsed.database or ""
-        if path not in ("", ":memory:") and not path.startswith("file:") and not Path(path).is_file():
-            raise not_migrated
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-    except BaseException:
-        engine.dispose()
-        raise
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    if current is None:
-        engine.dispose()
-        raise not_migrated
-    if current != head:
-        engine.dispose()
-        raise CliError(f"the database is at revision {current}, not {head}: run glossary migrate")
-    return engine
-
-
-def alembic_config(database_url: str | None = None):  # type: ignore[no-untyped-def]
-    from alembic.config import Config
-
-    settings = get_settings()
-    config = Config()
-    config.set_main_option("script_location", str(settings.migrations_dir))
-    config.attributes["database_url"] = database_url or settings.database_url
-    return config
-
-
-def _load_glossary() -> Glossary:
-    """The glossary as the database holds it now (a snapshot without derived indexes)."""
-    from app.terms.glossary import Glossary
-    from app.terms.service import refresh
-
-    engine = _engine()
-    glossary = Glossary()
-    try:
-        refresh(engine, glossary)
-    finally:
-        engine.dispose()
-    return glossary
-
-
 @cli.command()
 def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Bring the database schema (DATABASE_URL) up to `revision`."""
@@ -164,7 +87,7 @@ def seed(
     seeds = path or get_settings().seeds_dir
     if not any((seeds / "terms").glob("*.yaml")):
         raise CliError(f"no seed entries in {seeds / 'terms'} (set SEEDS_DIR or give the seeds directory)")
-    engine = _engine()
+    engine = migrated_engine()
     try:
         report = load(engine, seeds, take=take or (), keep=keep or ())
     except (SeedError, GlossaryError) as exc:
@@ -212,7 +135,7 @@ def seeds_check(
         raise typer.Exit(2)
     report = check(path or settings.seeds_dir, sources)
     if as_json:
-        _print_json({"entries": report.entries, "problems": [str(p) for p in report.problems]})
+        print_json({"entries": report.entries, "problems": [str(p) for p in report.problems]})
         raise typer.Exit(1 if report.problems else 0)
     for problem in report.problems:
         typer.echo(str(problem))
@@ -261,7 +184,7 @@ def serve(
 
     import uvicorn
 
-    _engine().dispose()  # a plain "not migrated" here rather than a traceback from every worker
+    migrated_engine().dispose()  # a plain "not migrated" here rather than a traceback from every worker
     # The workers build their settings from the environment: the deadlines go there.
     if header_timeout is not None:
         os.environ["HEADER_TIMEOUT"] = str(header_timeout)
@@ -304,13 +227,13 @@ def lookup(
     """Print one term."""
     from app.terms.glossary import present
 
-    glossary = _load_glossary()
+    glossary = load_glossary()
     record = glossary.resolve(key)
     if record is None:
         raise CliError(f"no term has the slug, headword or alias {key!r}")
     term = present(record, script)
     if as_json:
-        _print_json(term.model_dump(mode="json"))
+        print_json(term.model_dump(mode="json"))
         return
     rows = [
         ("slug", term.slug),
@@ -326,177 +249,15 @@ def lookup(
     rows += [(f"  {i}", f"{c.hans} — {c.en}") for i, c in enumerate(term.components, 1)]
     if term.note:
         rows.append(("note", term.note))
-    _rows(rows)
+    print_rows(rows)
 
 
-@keys_cli.command("create")
-def keys_create(
-    name: Annotated[str, typer.Option(help="Who or what the key is for.")],
-    scope: Annotated[str, typer.Option(help="editor (write terms, import) or admin (manage keys).")] = "editor",
-) -> None:
-    """Create a key; it is printed once, as the last line, and only its hash is stored."""
-    from app.auth import Scope, create_key
-    from app.db import unit_of_work
+# `glossary keys` and `glossary export|import` live with their routes.
+from app.exchange.cli import register as _register_exchange_commands  # noqa: E402
+from app.keys.cli import register as _register_key_commands  # noqa: E402
 
-    try:
-        chosen = Scope(scope)
-    except ValueError as exc:
-        raise typer.BadParameter("scope must be editor or admin") from exc
-    engine = _engine()
-    try:
-        with unit_of_work(engine) as session:
-            row, key = create_key(session, name=name, scope=chosen)
-    finally:
-        engine.dispose()
-    console.print(f"key {row.id} ({row.name}, {row.scope}) created; store it now, it is not shown again:")
-    typer.echo(key)
-
-
-@keys_cli.command("list")
-def keys_list(as_json: JsonOption = False) -> None:
-    """List keys (never the keys themselves)."""
-    from app.auth import list_keys
-    from app.db import read_session
-
-    engine = _engine()
-    try:
-        with read_session(engine) as session:
-            rows = list_keys(session)
-    finally:
-        engine.dispose()
-    if as_json:
-        _print_json(
-            [
-                {
-                    "id": row.id,
-                    "name": row.name,
-                    "scope": row.scope,
-                    "prefix": row.prefix,
-                    "created_at": row.created_at.isoformat(),
-                    "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
-                }
-                for row in rows
-            ]
-        )
-        return
-    table = Table("id", "name", "scope", "prefix", "created", "revoked")
-    for row in rows:
-        table.add_row(
-            str(row.id), row.name, row.scope, row.prefix + "…", str(row.created_at), str(row.revoked_at or "")
-        )
-    console.print(table)
-
-
-@keys_cli.command("revoke")
-def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id (see `glossary keys list`).")]) -> None:
-    """Revoke a key: requests with it answer 401 from now on."""
-    from app.auth import revoke_key
-    from app.db import unit_of_work
-
-    engine = _engine()
-    try:
-        with unit_of_work(engine) as session:
-            revoked = revoke_key(session, key_id)
-    finally:
-        engine.dispose()
-    if not revoked:
-        raise CliError(f"no live key has the id {key_id}")
-    console.print(f"key {key_id} revoked")
-
-
-@cli.command("export")
-def export_file(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="tbx, tbx2, csv, deepl, google or json.")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="The file to write; stdout if absent.")] = None,
-    script: Annotated[str, typer.Option(help="Script of the Chinese fields: hans, hant, tw or hk.")] = "hans",
-    bom: Annotated[bool, typer.Option(help="csv: start with a UTF-8 byte-order mark (for Excel).")] = False,
-) -> None:
-    """Write the whole glossary as a file for translation tools (streamed; a progress bar when writing a file)."""
-    import sys
-
-    from rich.progress import Progress
-
-    from app.core.script import Script
-    from app.exchange import service
-    from app.exchange.formats import ExportFormat, chunked
-
-    try:
-        chosen, chosen_script = ExportFormat(fmt), Script(script)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    glossary = _load_glossary()
-    records = service.export_order(glossary)
-    if output is None:
-        for chunk in chunked(service.export(records, chosen, script=chosen_script, bom=bom)):
-            sys.stdout.buffer.write(chunk)
-        sys.stdout.buffer.flush()
-        return
-    with Progress(console=Console(stderr=True), transient=True) as progress, output.open("wb") as out:
-        task = progress.add_task(f"exporting {chosen.value}", total=len(records))
-        pieces = service.export(records, chosen, script=chosen_script, bom=bom, tick=lambda: progress.advance(task))
-        for chunk in chunked(pieces):
-            out.write(chunk)
-    Console(stderr=True).print(f"{len(records)} concepts written to {output}")
-
-
-@cli.command("import")
-def import_file(
-    file: Annotated[Path, typer.Argument(help="A TBX (v3 or v2), full CSV or JSON glossary file, UTF-8.")],
-    fmt: Annotated[
-        str | None, typer.Option("--format", help="tbx, tbx2, csv or json; by default from the file's extension.")
-    ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change; store nothing.")] = False,
-) -> None:
-    """Create and update concepts from a file, all or nothing; lists every rejected entry with its position."""
-    from rich.progress import Progress
-
-    from app.db import unit_of_work
-    from app.errors import GlossaryError
-    from app.exchange import service
-    from app.exchange.formats import ImportFormat
-    from app.terms.glossary import Glossary
-
-    extensions = {".tbx": "tbx", ".xml": "tbx", ".csv": "csv", ".json": "json"}
-    try:
-        chosen = ImportFormat(fmt or extensions.get(file.suffix.lower(), ""))
-    except ValueError as exc:
-        raise typer.BadParameter("give --format tbx, tbx2, csv or json") from exc
-    if not file.is_file():
-        raise CliError(f"no file {file}")
-    data = file.read_bytes()
-    engine = _engine()
-    try:
-        with Progress(console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task(f"reading {file.name}", total=None)
-
-            def track(entries):  # type: ignore[no-untyped-def]
-                for entry in entries:
-                    progress.advance(task)
-                    yield entry
-                progress.update(task, description="checking and writing")
-
-            plan = service.plan_file(engine, Glossary(), data, chosen, track=track)
-            if not dry_run:
-                with unit_of_work(engine) as session:
-                    service.apply_plan(session, plan, actor="import")
-    except GlossaryError as exc:
-        console.print(f"[red]{exc.detail}[/red]")
-        for error in exc.errors or []:
-            line = f" (line {error['line']})" if error.get("line") else ""
-            typer.echo(f"entry {error['entry']}{line} {error.get('slug') or ''}: {error['msg']}", err=True)
-        raise typer.Exit(1) from exc
-    finally:
-        engine.dispose()
-    for outcome in plan.rejected:
-        line = f" (line {outcome.line})" if outcome.line else ""
-        typer.echo(f"rejected: entry {outcome.entry}{line} {outcome.slug or ''}: {outcome.reason}")
-    verb = "would be" if dry_run else "were"
-    console.print(
-        f"{len(plan.created)} {verb} created, {len(plan.updated)} updated, {len(plan.restored)} restored, "
-        f"{len(plan.unchanged)} unchanged, {len(plan.rejected)} rejected"
-    )
-
-
+_register_key_commands(cli)
+_register_exchange_commands(cli)
 # `glossary search` and `glossary annotate` live with the client they use.
 from app.client.cli import register as _register_client_commands  # noqa: E402
 

@@ -17,11 +17,11 @@ from pathlib import Path
 from alembic import command
 from pypinyin import Style, pinyin
 
-from app.cli import alembic_config
 from app.config import PROJECT_DIR
 from app.core.forms import lookup_keys
 from app.db import make_engine, unit_of_work
 from app.seeding import load
+from app.shell import alembic_config
 from app.terms import repository, writes
 from app.terms.schemas import Component, Definition, Source, TermFields
 

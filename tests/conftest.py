@@ -16,11 +16,11 @@ from alembic import command
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.cli import alembic_config
 from app.config import PROJECT_DIR, Settings
 from app.db import make_engine, normalise_url
 from app.main import create_app
 from app.seeding import load
+from app.shell import alembic_config
 from tests.appclient import AppClient
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")

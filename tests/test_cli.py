@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-import app.cli
+import app.shell
 from app.core.script import Script
 from app.terms.glossary import present
 from tests.conftest import Database
@@ -106,9 +106,9 @@ def test_a_terminal_table_folds_chinese_instead_of_cutting_it(
     assert record is not None
     term = present(record, Script.tw)
     out = io.StringIO()
-    monkeypatch.setattr(app.cli, "console", Console(file=out, width=80, force_terminal=True, color_system=None))
+    monkeypatch.setattr(app.shell, "console", Console(file=out, width=80, force_terminal=True, color_system=None))
     rows = [("definition", term.definition.zh), ("note", term.note or ""), ("en", term.definition.en)]
-    app.cli._rows(rows)
+    app.shell.print_rows(rows)
     text = out.getvalue()
     assert "…" not in text
     assert max(Console().measure(line).maximum for line in text.splitlines()) <= 80

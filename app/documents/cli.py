@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.shell import CliError, migrated_engine, print_json, print_rows
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -114,8 +116,6 @@ def extract_command(
 
 
 # --- glossary documents / glossary drafts ---------------------------------------------------------------------
-# The helpers of app/cli.py (`_engine`, `CliError`, `_rows`, `_print_json`) are imported when a command runs:
-# app/cli.py imports this module to register its commands.
 
 documents_cli = typer.Typer(help="The source documents: register a report, list them, show one.", no_args_is_help=True)
 drafts_cli = typer.Typer(
@@ -133,10 +133,9 @@ def register(cli: typer.Typer) -> None:
 def _database() -> Iterator[Engine]:
     """An engine on the migrated database (DATABASE_URL), disposed afterwards; a problem from the services
     becomes the one-line error of `CliError`."""
-    from app.cli import CliError, _engine
     from app.errors import GlossaryError
 
-    engine = _engine()
+    engine = migrated_engine()
     try:
         yield engine
     except GlossaryError as exc:
@@ -170,7 +169,6 @@ def _live_terms(session: Session) -> list[StoredTerm]:
 
 
 def _read_document(file: str) -> str:
-    from app.cli import CliError
 
     try:
         data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
@@ -214,7 +212,6 @@ def documents_add(
     """Register a document: quotes citing its title are then checked verbatim against its text."""
     from pydantic import ValidationError
 
-    from app.cli import CliError, _rows
     from app.db import unit_of_work
     from app.documents import service
 
@@ -229,13 +226,12 @@ def documents_add(
     with _database() as engine, unit_of_work(engine) as session:
         out = service.present(service.register(session, document), 0)
     typer.echo(f"document {out.id} registered ({out.characters} characters)")
-    _rows(_document_rows(out)[1:6])
+    print_rows(_document_rows(out)[1:6])
 
 
 @documents_cli.command("list")
 def documents_list(as_json: AsJson = False) -> None:
     """The documents the glossary holds, oldest first, each with how many live terms cite it."""
-    from app.cli import _print_json, _rows
     from app.db import read_session
     from app.documents import service
 
@@ -244,9 +240,9 @@ def documents_list(as_json: AsJson = False) -> None:
         counts = service.term_counts(_live_terms(session))
     items = [service.present(row, counts[row.title]) for row in rows]
     if as_json:
-        _print_json({"items": [item.model_dump(mode="json") for item in items]})
+        print_json({"items": [item.model_dump(mode="json") for item in items]})
         return
-    _rows([(item.id, f"{item.title} ({item.date or 'undated'}; {item.terms} terms)") for item in items])
+    print_rows([(item.id, f"{item.title} ({item.date or 'undated'}; {item.terms} terms)") for item in items])
     if not items:
         typer.echo("no documents: glossary documents add FILE --id … registers one")
 
@@ -256,7 +252,6 @@ def documents_show(
     document_id: Annotated[str, typer.Argument(metavar="ID", help="The document's id.")], as_json: AsJson = False
 ) -> None:
     """One document (its text is at GET /v1/documents/ID/text)."""
-    from app.cli import _print_json, _rows
     from app.db import read_session
     from app.documents import service
 
@@ -264,9 +259,9 @@ def documents_show(
         row = service.get(session, document_id)
         out = service.present(row, service.term_counts(_live_terms(session))[row.title])
     if as_json:
-        _print_json(out.model_dump(mode="json"))
+        print_json(out.model_dump(mode="json"))
         return
-    _rows(_document_rows(out))
+    print_rows(_document_rows(out))
 
 
 @drafts_cli.command("create")
@@ -278,7 +273,6 @@ def drafts_create(
     """Turn the document's candidate coinages the glossary lacks into draft entries (as POST
     /v1/documents/ID/drafts): slug and pinyin derived, the footnote as definition, English left for the editor."""
     from app.annotate.index import TermAnnotator
-    from app.cli import _print_json
     from app.db import unit_of_work
     from app.documents import service
 
@@ -287,7 +281,7 @@ def drafts_create(
         with unit_of_work(engine) as session:
             outcome = service.create_drafts(session, glossary, document_id, min_score=min_score, actor=ACTOR)
     if as_json:
-        _print_json(outcome.model_dump(mode="json"))
+        print_json(outcome.model_dump(mode="json"))
         return
     for slug in outcome.created:
         typer.echo(f"drafted: {slug}")
@@ -302,7 +296,6 @@ def drafts_list(
     as_json: AsJson = False,
 ) -> None:
     """The drafts awaiting review (as GET /v1/terms?status=draft), in the glossary's order."""
-    from app.cli import _print_json, _rows
     from app.core.script import Script
     from app.db import read_session
     from app.documents import service
@@ -316,16 +309,15 @@ def drafts_list(
         ]
     terms = [present(record, Script.hans) for record in records]
     if as_json:
-        _print_json({"items": [term.model_dump(mode="json") for term in terms]})
+        print_json({"items": [term.model_dump(mode="json") for term in terms]})
         return
-    _rows([(term.slug, f"{term.hans} ({term.kind}) — {term.en or 'English to write'}") for term in terms])
+    print_rows([(term.slug, f"{term.hans} ({term.kind}) — {term.en or 'English to write'}") for term in terms])
     if not terms:
         typer.echo("no drafts")
 
 
 def _review(verb: str, slug: str, step: Any) -> Any:
     """One review step in its own unit of work; what it refuses is said in one line."""
-    from app.cli import CliError
     from app.db import unit_of_work
     from app.errors import GlossaryError
     from app.terms.repository import StaleVersionError
